@@ -168,7 +168,10 @@ def _coerce(value: Any, annotation: Any) -> tuple[bool, Any]:
     if annotation is float:
         if isinstance(value, bool) or not isinstance(value, Real):
             return False, value
-        return True, float(value)
+        try:
+            return True, float(value)
+        except OverflowError:  # an int too large for a float, e.g. 10**400 from a JSON file
+            return False, value
     if isinstance(annotation, type) and issubclass(annotation, Spec) and isinstance(value, Mapping):
         return True, annotation.from_dict(value)
     if isinstance(annotation, type):
