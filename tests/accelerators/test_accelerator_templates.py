@@ -20,7 +20,7 @@ from hwcodesign.accelerators import (
 )
 from hwcodesign.core import ConfigError, UnknownNameError, get_params, with_params
 
-SCALESIM_CONFIGS = Path("/work/shared/data/scalesim/configs")
+SCALESIM_CONFIGS = Path(__file__).parents[1] / "data" / "scalesim"
 
 
 @pytest.mark.parametrize("template", TEMPLATES.names())
