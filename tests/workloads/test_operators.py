@@ -8,8 +8,19 @@ from hypothesis import strategies as st
 
 from hwcodesign.core.errors import ConfigError, UnknownNameError
 from hwcodesign.workloads import (
-    BatchNorm, Conv2d, Elementwise, Embedding, Gemm, GemmView, LayerNorm, Operator, Pool, Softmax, Upsample,
-    bytes_per_element, tensor_bytes,
+    BatchNorm,
+    Conv2d,
+    Elementwise,
+    Embedding,
+    Gemm,
+    GemmView,
+    LayerNorm,
+    Operator,
+    Pool,
+    Softmax,
+    Upsample,
+    bytes_per_element,
+    tensor_bytes,
 )
 
 
@@ -89,7 +100,7 @@ def test_other_operators():
     assert BatchNorm(channels=8, h=2, w=2).params == 16
     assert Embedding(tokens=3, vocab=10, dim=4).params == 40
     assert Upsample(channels=2, in_h=3, in_w=3, scale=2).output.shape == (1, 2, 6, 6)
-    assert Elementwise(op="add", elements=10, inputs=2).vector_ops == 10
+    assert Elementwise(op="add", elements=10, num_inputs=2).vector_ops == 10
     with pytest.raises(ConfigError, match="'op' field of Elementwise"):
         Elementwise(op="frobnicate", elements=1)
 

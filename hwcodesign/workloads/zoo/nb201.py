@@ -1,0 +1,131 @@
+"""NAS-Bench-201 cell networks (Dong and Yang, ICLR 2020), as its reference ``TinyNetwork``.
+
+Stem (3x3 conv, 16 channels, BN), three stages of five cells (16, 32, 64 channels)
+joined by residual reduction blocks, then BN, ReLU, global average pool and a linear
+classifier. A cell is a 4-node DAG; every edge ``i -> j`` carries one of ``none``,
+``skip_connect``, ``nor_conv_1x1``, ``nor_conv_3x3`` (ReLU-conv-BN), ``avg_pool_3x3``;
+node ``j`` sums its incoming edges.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hwcodesign.core.errors import ConfigError
+from hwcodesign.workloads.workload import Workload
+from hwcodesign.workloads.zoo._builder import Feature, Net
+from hwcodesign.workloads.zoo._registry import WORKLOADS
+
+__all__ = ["NB201_OPS", "NB201_BEST_CIFAR10", "parse_nb201", "nb201"]
+
+#: The operations an NAS-Bench-201 edge may carry.
+NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+
+#: The architecture with the best CIFAR-10 test accuracy in NAS-Bench-201.
+NB201_BEST_CIFAR10 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+
+_DATASETS = {"cifar10": (32, 10), "cifar100": (32, 100), "ImageNet16-120": (16, 120)}
+_FORMAT = "'|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' with op one of " + ", ".join(NB201_OPS)
+
+
+def parse_nb201(arch_str: str) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """Parse an NAS-Bench-201 string into, per node 1..3, its ``(op, input_node)`` edges.
+
+    Examples
+    --------
+    >>> parse_nb201("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|")[1]
+    (('none', 0), ('skip_connect', 1))
+    >>> parse_nb201("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+    Traceback (most recent call last):
+    ...
+    hwcodesign.core.errors.ConfigError: Invalid NAS-Bench-201 arch_str '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|': unknown op 'conv' on node 1. Expected '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' with op one of none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3.
+    """
+
+    def bad(why: str) -> ConfigError:
+        return ConfigError(f"Invalid NAS-Bench-201 arch_str {arch_str!r}: {why}. Expected {_FORMAT}.")
+
+    if not isinstance(arch_str, str):
+        raise ConfigError(f"The NAS-Bench-201 arch_str must be a str. Got {arch_str!r}. Expected {_FORMAT}.")
+    nodes = arch_str.split("+")
+    if len(nodes) != 3:
+        raise bad(f"{len(nodes)} node group(s) separated by '+', need 3")
+    parsed = []
+    for j, node in enumerate(nodes, start=1):
+        if len(node) < 2 or not (node.startswith("|") and node.endswith("|")):
+            raise bad(f"node {j} group {node!r} must start and end with '|'")
+        edges = node[1:-1].split("|")
+        if len(edges) != j:
+            raise bad(f"node {j} has {len(edges)} edge(s), needs {j}")
+        out = []
+        for i, edge in enumerate(edges):
+            op, sep, src = edge.partition("~")
+            if not sep:
+                raise bad(f"edge {edge!r} of node {j} lacks '~<input node>'")
+            if op not in NB201_OPS:
+                raise bad(f"unknown op {op!r} on node {j}")
+            if src != str(i):
+                raise bad(f"edge {i} of node {j} must read node {i} ('~{i}'), not {src!r}")
+            out.append((op, i))
+        parsed.append(tuple(out))
+    return tuple(parsed)
+
+
+def _cell(net: Net, x: Feature, arch: tuple[tuple[tuple[str, int], ...], ...], prefix: str) -> Feature:
+    # A node that receives only 'none' edges is zero: Feature(None, ...). Ops reading it
+    # still exist (and cost) in the reference network, so they are added with no input.
+    nodes = [x]
+    for j, edges in enumerate(arch, start=1):
+        terms = []
+        for op, i in edges:
+            src, label = nodes[i], f"{prefix}_e{i}{j}"
+            if op == "skip_connect":
+                if src.name is not None:
+                    terms.append(src)
+            elif op in ("nor_conv_1x1", "nor_conv_3x3"):
+                k = 1 if op == "nor_conv_1x1" else 3
+                y = net.act(src, "relu", name=f"{label}_relu")
+                terms.append(net.bn(net.conv(y, x.c, k, name=f"{label}_conv"), name=f"{label}_bn"))
+            elif op == "avg_pool_3x3":
+                terms.append(net.pool(src, "avg", 3, 1, 1))
+        if not terms:
+            nodes.append(Feature(None, x.c, x.h, x.w))
+        elif len(terms) == 1:
+            nodes.append(terms[0])
+        else:
+            nodes.append(net.add(*terms))
+    return nodes[-1]
+
+
+def _reduction(net: Net, x: Feature, out: int, prefix: str) -> Feature:
+    y = net.bn(net.conv(net.act(x, "relu"), out, 3, stride=2, name=f"{prefix}_conv_a"))
+    y = net.bn(net.conv(net.act(y, "relu"), out, 3, name=f"{prefix}_conv_b"))
+    shortcut = net.conv(net.pool(x, "avg", 2, 2), out, 1, name=f"{prefix}_downsample")
+    return net.add(shortcut, y)
+
+
+@WORKLOADS.register("nb201")
+def nb201(arch_str: str = NB201_BEST_CIFAR10, *, batch: int = 1, precision: str = "int8",
+          dataset: Literal["cifar10", "cifar100", "ImageNet16-120"] = "cifar10") -> Workload:
+    """An NAS-Bench-201 network for ``arch_str`` on ``dataset`` (32x32 CIFAR or 16x16 ImageNet16-120).
+
+    Examples
+    --------
+    >>> w = nb201("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|")
+    >>> w.params, w.macs
+    (802426, 113951360)
+    """
+    arch = parse_nb201(arch_str)
+    if dataset not in _DATASETS:
+        raise ConfigError(f"The 'dataset' of nb201 must be one of {', '.join(map(repr, _DATASETS))}. Got {dataset!r}.")
+    size, classes = _DATASETS[dataset]
+    net = Net("nb201", batch=batch, precision=precision)
+    x = net.bn(net.conv(net.input(3, size, size), 16, 3, name="stem"))
+    for stage, channels in enumerate((16, 32, 64)):
+        if stage:
+            x = _reduction(net, x, channels, prefix=f"reduce{stage}")
+        for i in range(5):
+            x = _cell(net, x, arch, prefix=f"s{stage}c{i}")
+    x = net.act(net.bn(x), "relu")
+    x = net.global_pool(x)
+    net.linear(x, classes, name="classifier")
+    return net.done("nb201", arch_str=arch_str, dataset=dataset)
