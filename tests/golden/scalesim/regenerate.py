@@ -41,20 +41,20 @@ NETWORKS: dict[str, tuple[str, list[tuple]]] = {
     "lenet": (
         "conv",
         [
-            ("conv1", 28, 28, 5, 5, 1, 6, 1),
-            ("conv2", 12, 12, 5, 5, 6, 16, 1),
-            ("fc1", 4, 4, 4, 4, 16, 32, 1),
-            ("fc2", 1, 1, 1, 1, 32, 10, 1),
+            ("conv1", 14, 14, 5, 5, 1, 6, 1),
+            ("conv2", 7, 7, 3, 3, 6, 12, 1),
+            ("fc1", 3, 3, 3, 3, 12, 24, 1),
+            ("fc2", 1, 1, 1, 1, 24, 10, 1),
         ],
     ),
     "cifar_resnet": (
         "conv",
         [
-            ("stem", 18, 18, 3, 3, 3, 16, 1),
-            ("res1a", 16, 16, 3, 3, 16, 16, 1),
-            ("down2a", 16, 16, 3, 3, 16, 32, 2),
-            ("short2", 16, 16, 1, 1, 16, 32, 2),
-            ("res2b", 9, 9, 3, 3, 32, 32, 1),
+            ("stem", 10, 10, 3, 3, 3, 8, 1),
+            ("res1a", 8, 8, 3, 3, 8, 8, 1),
+            ("down2a", 8, 8, 3, 3, 8, 16, 2),
+            ("short2", 8, 8, 1, 1, 8, 16, 2),
+            ("res2b", 5, 5, 3, 3, 16, 16, 1),
         ],
     ),
     "mobilenet_piece": (
@@ -197,20 +197,40 @@ def _read_report(path: Path) -> list[list[str]]:
 
 REPORT_COLUMNS = {
     "COMPUTE_REPORT.csv": [
-        "total_cycles_incl_prefetch", "total_cycles", "stall_cycles", "overall_util_percent",
-        "mapping_efficiency_percent", "compute_util_percent",
+        "total_cycles_incl_prefetch",
+        "total_cycles",
+        "stall_cycles",
+        "overall_util_percent",
+        "mapping_efficiency_percent",
+        "compute_util_percent",
     ],
     "BANDWIDTH_REPORT.csv": [
-        "avg_ifmap_sram_bw", "avg_filter_sram_bw", "avg_ofmap_sram_bw",
-        "avg_ifmap_dram_bw", "avg_filter_dram_bw", "avg_ofmap_dram_bw",
+        "avg_ifmap_sram_bw",
+        "avg_filter_sram_bw",
+        "avg_ofmap_sram_bw",
+        "avg_ifmap_dram_bw",
+        "avg_filter_dram_bw",
+        "avg_ofmap_dram_bw",
     ],
     "DETAILED_ACCESS_REPORT.csv": [
-        "ifmap_sram_start_cycle", "ifmap_sram_stop_cycle", "ifmap_sram_reads",
-        "filter_sram_start_cycle", "filter_sram_stop_cycle", "filter_sram_reads",
-        "ofmap_sram_start_cycle", "ofmap_sram_stop_cycle", "ofmap_sram_writes",
-        "ifmap_dram_start_cycle", "ifmap_dram_stop_cycle", "ifmap_dram_reads",
-        "filter_dram_start_cycle", "filter_dram_stop_cycle", "filter_dram_reads",
-        "ofmap_dram_start_cycle", "ofmap_dram_stop_cycle", "ofmap_dram_writes",
+        "ifmap_sram_start_cycle",
+        "ifmap_sram_stop_cycle",
+        "ifmap_sram_reads",
+        "filter_sram_start_cycle",
+        "filter_sram_stop_cycle",
+        "filter_sram_reads",
+        "ofmap_sram_start_cycle",
+        "ofmap_sram_stop_cycle",
+        "ofmap_sram_writes",
+        "ifmap_dram_start_cycle",
+        "ifmap_dram_stop_cycle",
+        "ifmap_dram_reads",
+        "filter_dram_start_cycle",
+        "filter_dram_stop_cycle",
+        "filter_dram_reads",
+        "ofmap_dram_start_cycle",
+        "ofmap_dram_stop_cycle",
+        "ofmap_dram_writes",
     ],
 }
 
@@ -218,8 +238,19 @@ REPORT_COLUMNS = {
 def run_scalesim(python: str, cfg_path: Path, topo_path: Path, layout_path: Path, gemm: bool) -> list[dict]:
     """Run SCALE-Sim in a temporary folder; return its per-layer report values as strings."""
     with tempfile.TemporaryDirectory(prefix="scalesim_golden_") as tmp:
-        cmd = [python, "-m", "scalesim.scale", "-c", str(cfg_path), "-t", str(topo_path), "-l", str(layout_path),
-               "-p", tmp]
+        cmd = [
+            python,
+            "-m",
+            "scalesim.scale",
+            "-c",
+            str(cfg_path),
+            "-t",
+            str(topo_path),
+            "-l",
+            str(layout_path),
+            "-p",
+            tmp,
+        ]
         if gemm:
             cmd += ["-i", "gemm"]
         proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
@@ -243,19 +274,48 @@ def golden_rows(python: str, net: str, cfg: HwConfig, cfg_path: Path, topo_path:
     for layer, rep in zip(layers, reported, strict=True):
         if kind == "gemm":
             name, m, n, k = layer
-            dims = dict(ifmap_h=m, ifmap_w=k, filter_h=1, filter_w=k, channels=1, num_filters=n, stride=1,
-                        gemm_m=m, gemm_n=n, gemm_k=k)
+            dims = dict(
+                ifmap_h=m,
+                ifmap_w=k,
+                filter_h=1,
+                filter_w=k,
+                channels=1,
+                num_filters=n,
+                stride=1,
+                gemm_m=m,
+                gemm_n=n,
+                gemm_k=k,
+            )
         else:
             name, h, w, r, s, c, kk, st = layer
-            dims = dict(ifmap_h=h, ifmap_w=w, filter_h=r, filter_w=s, channels=c, num_filters=kk, stride=st,
-                        gemm_m="", gemm_n="", gemm_k="")
+            dims = dict(
+                ifmap_h=h,
+                ifmap_w=w,
+                filter_h=r,
+                filter_w=s,
+                channels=c,
+                num_filters=kk,
+                stride=st,
+                gemm_m="",
+                gemm_n="",
+                gemm_k="",
+            )
         row = dict(
-            network=net, topology_kind=kind, config=cfg.name, dataflow=cfg.dataflow,
-            array_rows=cfg.rows, array_cols=cfg.cols,
-            ifmap_sram_kb=cfg.ifmap_kb, filter_sram_kb=cfg.filter_kb, ofmap_sram_kb=cfg.ofmap_kb,
-            bandwidth_mode=cfg.mode, ifmap_dram_bw_words_per_cycle=cfg.ifmap_bw,
-            filter_dram_bw_words_per_cycle=cfg.filter_bw, ofmap_dram_bw_words_per_cycle=cfg.ofmap_bw,
-            layer_name=name, **dims,
+            network=net,
+            topology_kind=kind,
+            config=cfg.name,
+            dataflow=cfg.dataflow,
+            array_rows=cfg.rows,
+            array_cols=cfg.cols,
+            ifmap_sram_kb=cfg.ifmap_kb,
+            filter_sram_kb=cfg.filter_kb,
+            ofmap_sram_kb=cfg.ofmap_kb,
+            bandwidth_mode=cfg.mode,
+            ifmap_dram_bw_words_per_cycle=cfg.ifmap_bw,
+            filter_dram_bw_words_per_cycle=cfg.filter_bw,
+            ofmap_dram_bw_words_per_cycle=cfg.ofmap_bw,
+            layer_name=name,
+            **dims,
         )
         row.update(rep)
         out.append(row)
@@ -264,8 +324,11 @@ def golden_rows(python: str, net: str, cfg: HwConfig, cfg_path: Path, topo_path:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scalesim-python", default=os.environ.get("SCALESIM_PYTHON", DEFAULT_PYTHON),
-                    help="python of a venv with scalesim==3.0.0 and numpy==2.3.5")
+    ap.add_argument(
+        "--scalesim-python",
+        default=os.environ.get("SCALESIM_PYTHON", DEFAULT_PYTHON),
+        help="python of a venv with scalesim==3.0.0 and numpy==2.3.5",
+    )
     ap.add_argument("--out", type=Path, default=HERE, help="folder for golden.csv, topologies/ and configs/")
     ap.add_argument("--jobs", type=int, default=2, help="SCALE-Sim runs in parallel")
     ap.add_argument("--limit", type=int, default=0, help="only the first N runs of the grid (for a smoke test)")
@@ -289,8 +352,14 @@ def main(argv: list[str] | None = None) -> int:
     def one(item: tuple[str, HwConfig]) -> list[dict]:
         net, cfg = item
         t = time.time()
-        rows = golden_rows(args.scalesim_python, net, cfg, out / "configs" / f"{cfg.name}.cfg",
-                           out / "topologies" / f"{net}.csv", layout_path)
+        rows = golden_rows(
+            args.scalesim_python,
+            net,
+            cfg,
+            out / "configs" / f"{cfg.name}.cfg",
+            out / "topologies" / f"{net}.csv",
+            layout_path,
+        )
         print(f"{net:16s} {cfg.name:28s} {time.time() - t:6.1f} s", file=sys.stderr, flush=True)
         return rows
 

@@ -1,0 +1,1 @@
+"""Engines: systolic (closed form), analytical, event (SimPy NPU), gpu."""
