@@ -42,6 +42,7 @@ def test_invariants(op, array, mode):
     assert r["latency_cycles"] >= math.ceil(op.macs / (rows * cols))
     assert 0 <= r["utilization"] <= 1 and 0 <= r["mapping_efficiency"] <= 1
     assert r["latency_cycles"] == r["compute_cycles"] + r["stall_cycles"]
+    assert r["peak_dram_bandwidth_bytes_per_cycle"] >= r["avg_dram_bandwidth_bytes_per_cycle"] > 0
     view = op.gemm_view()
     # compulsory: every ifmap and filter element the MACs touch is read from SRAM at least once
     assert r["ifmap_sram_read_bytes"] >= view.m * view.k * view.groups

@@ -170,6 +170,7 @@ def _default_counts(op: Operator, acc: Accelerator, elem: float) -> dict[str, fl
         "filter_dram_reads": g * traffic.filter_read_words,
         "ofmap_dram_writes": g * traffic.ofmap_write_words,
         "ofmap_dram_reads": g * traffic.ofmap_read_words,
+        "peak_dram_words_per_cycle": traffic.peak_words_per_cycle,
     }
 
 
@@ -230,6 +231,10 @@ def _from_scalesim(stats: ScaleSimLayerStats, repeat: int) -> dict[str, float]:
         "filter_dram_reads": repeat * stats.filter_dram_reads,
         "ofmap_dram_writes": repeat * stats.ofmap_dram_writes,
         "ofmap_dram_reads": 0,
+        # SCALE-Sim reports each operand's average bandwidth over its active window; their sum
+        # is the demand while all three windows overlap.
+        "peak_dram_words_per_cycle": stats.avg_ifmap_dram_bw_words_per_cycle
+        + stats.avg_filter_dram_bw_words_per_cycle + stats.avg_ofmap_dram_bw_words_per_cycle,
     }
 
 
@@ -249,6 +254,7 @@ def _vector_counts(op: Operator, acc: Accelerator, precision: str) -> dict[str, 
         "ifmap_sram_reads": 0, "filter_sram_reads": 0, "ofmap_sram_writes": 0,
         "ifmap_dram_reads": read_words, "filter_dram_reads": 0, "ofmap_dram_writes": write_words,
         "ofmap_dram_reads": 0,
+        "peak_dram_words_per_cycle": (read_words + write_words) / max(compute, math.ceil(transfer), 1),
     }
 
 
@@ -257,7 +263,8 @@ def _fused_record(op: Operator, acc: Accelerator, producer_latency: int) -> dict
     extra = max(0, math.ceil(op.vector_ops / acc.vector_lanes) - producer_latency)
     counts = {"compute_cycles": extra, "stall_cycles": 0, "mapping_efficiency": 0.0,
               **dict.fromkeys(("ifmap_sram_reads", "filter_sram_reads", "ofmap_sram_writes", "ifmap_dram_reads",
-                               "filter_dram_reads", "ofmap_dram_writes", "ofmap_dram_reads"), 0)}
+                               "filter_dram_reads", "ofmap_dram_writes", "ofmap_dram_reads",
+                               "peak_dram_words_per_cycle"), 0)}
     return _record(op, acc, counts, 1.0)
 
 
@@ -278,6 +285,7 @@ def _record(op: Operator, acc: Accelerator, c: dict[str, float], elem: float) ->
     arithmetic = macs if op.gemm_view() is not None else op.vector_ops
     energy = _energy(acc, arithmetic, to_bytes, latency)
     seconds = acc.seconds(latency)
+    avg_bw = (dram_read + dram_write) / latency if latency else 0.0
     return {
         "layer": op.name,
         "kind": op.kind,
@@ -301,7 +309,8 @@ def _record(op: Operator, acc: Accelerator, c: dict[str, float], elem: float) ->
         "filter_dram_read_bytes": to_bytes["filter_dram_reads"],
         "ofmap_dram_read_bytes": to_bytes["ofmap_dram_reads"],
         "ofmap_dram_write_bytes": to_bytes["ofmap_dram_writes"],
-        "avg_dram_bandwidth_bytes_per_cycle": (dram_read + dram_write) / latency if latency else 0.0,
+        "avg_dram_bandwidth_bytes_per_cycle": avg_bw,
+        "peak_dram_bandwidth_bytes_per_cycle": max(c["peak_dram_words_per_cycle"] * elem, avg_bw),
         **energy,
         **({"scalesim_total_cycles": int(c["scalesim_total_cycles"])} if "scalesim_total_cycles" in c else {}),
     }

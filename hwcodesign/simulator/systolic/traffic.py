@@ -86,6 +86,7 @@ class Traffic:
     ofmap_write_words: int
     ofmap_read_words: int
     stall_cycles: int
+    peak_words_per_cycle: float
     order: Literal["row_inner", "col_inner"]
 
     @property
@@ -208,10 +209,10 @@ def gemm_traffic(
         cycles = cycles_row_inner if order == "row_inner" else cycles_row_inner.T
         channels = [fetches["ifmap"], fetches["filter"], ofmap_reads]
         stationary = {"os": 0.0, "ws": fetches["filter"][0, 0], "is": fetches["ifmap"][0, 0]}[dataflow]
-        stall = _stalls(channels, writes, cycles, bandwidth_words_per_cycle, shared=shared_bandwidth,
-                        prologue_words=stationary, outputs_after_fold=dataflow == "os")
+        stall, peak = _stalls(channels, writes, cycles, bandwidth_words_per_cycle, shared=shared_bandwidth,
+                              prologue_words=stationary, outputs_after_fold=dataflow == "os")
         result = Traffic(round(fetches["ifmap"].sum()), round(fetches["filter"].sum()), round(writes.sum()),
-                         round(ofmap_reads.sum()), stall, order)
+                         round(ofmap_reads.sum()), stall, peak, order)
         if best is None or (result.moved_words, result.stall_cycles) < (best.moved_words, best.stall_cycles):
             best = result
     return best  # type: ignore[return-value]  # the loop ran twice
@@ -261,8 +262,9 @@ def _ofmap_writes(
 def _stalls(
     reads: list[np.ndarray], writes: np.ndarray, cycles: np.ndarray, bandwidth: float, *, shared: bool,
     prologue_words: float, outputs_after_fold: bool,
-) -> int:
-    """Stall cycles when each fold's transfers stream during its compute (see the module docstring).
+) -> tuple[int, float]:
+    """Stall cycles, and the peak words per cycle over folds, when each fold's transfers stream
+    during its compute (see the module docstring).
 
     ``reads`` holds the per-fold words of each read channel (ifmap, filter, partial sums),
     ``writes`` the per-fold result words; all on the same (outer, inner) fold grid.
@@ -283,4 +285,8 @@ def _stalls(
         transfer = np.max(channels, axis=0) / bandwidth
         transfer[0] = max(transfer[0] - prologue_words / bandwidth, 0.0)
     total = prologue_words / bandwidth + np.maximum(transfer - cycles.ravel(), 0).sum() + exposed_out
-    return int(np.ceil(total - 1e-9))
+    words = np.sum(channels, axis=0)
+    words[0] -= prologue_words
+    rates = words / np.maximum(np.maximum(transfer, cycles.ravel()), 1)
+    exposed_rate = bandwidth if prologue_words or exposed_out else 0.0  # one channel at full speed
+    return int(np.ceil(total - 1e-9)), float(max(rates.max(), exposed_rate))

@@ -3,12 +3,12 @@
 Needs a Python environment with ``scalesim==3.0.0`` and ``numpy==2.3.5`` (SCALE-Sim 3.0.0
 crashes with numpy 2.4), e.g.::
 
-    python3 -m venv /work/ssvenv
-    /work/ssvenv/bin/pip install scalesim==3.0.0 numpy==2.3.5
+    python3 -m venv .venv-scalesim
+    .venv-scalesim/bin/pip install scalesim==3.0.0 numpy==2.3.5
 
 then, from the repository root::
 
-    python3 tests/golden/scalesim/regenerate.py --scalesim-python /work/ssvenv/bin/python
+    python3 tests/golden/scalesim/regenerate.py --scalesim-python .venv-scalesim/bin/python
 
 It writes the topology CSVs and ``.cfg`` files it uses under ``topologies/`` and
 ``configs/``, runs SCALE-Sim once per (network, config) in a temporary directory (SCALE-Sim
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_PYTHON = "/work/ssvenv/bin/python"
+DEFAULT_PYTHON = str(HERE.parents[2] / ".venv-scalesim" / "bin" / "python")
 
 # Layer names must not contain "DP": SCALE-Sim splits such layers per channel.
 NETWORKS: dict[str, tuple[str, list[tuple]]] = {
