@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import pandas as pd
@@ -85,6 +86,10 @@ def main() -> None:
             start = time.perf_counter()
             scalesim_layers(args.config, args.topology, input_type=args.input_type)
             model_times.append(time.perf_counter() - start)
+        tracemalloc.start()  # Python-heap peak of one run, measured apart from the timings
+        scalesim_layers(args.config, args.topology, input_type=args.input_type)
+        model_mib = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
         ours_cli = [sys.executable, "-m", "hwcodesign", "scalesim", "-c", str(args.config), "-t",
                     str(args.topology), "-p", str(work / "ours"), "-i", args.input_type]
         cli_runs = [run_process(ours_cli, work) for _ in range(args.repeats)]
@@ -120,16 +125,17 @@ def main() -> None:
         model_s = statistics.median(model_times)
         cli_s = statistics.median(r[0] for r in cli_runs)
         cli_mib = max(r[1] for r in cli_runs)
-        rows = [("hwcodesign model (in process)", model_s, None), ("hwcodesign scalesim (CLI process)", cli_s,
-                                                                     cli_mib)]
+        rows = [("hwcodesign model (in process)", model_s, model_mib),
+                ("hwcodesign scalesim (CLI process)", cli_s, cli_mib)]
         if have_scalesim:
             rows.append(("SCALE-Sim 3.0.0 (process)", statistics.median(r[0] for r in ss_runs),
                          max(r[1] for r in ss_runs)))
         print()
-        print(f"{'run':36s} {'median wall s':>14s} {'peak RSS MiB':>13s} {'SCALE-Sim / this':>17s}")
+        print(f"{'run':36s} {'median wall s':>14s} {'peak MiB':>9s} {'SCALE-Sim / this':>17s}")
         for label, seconds, mib in rows:
             ratio = f"{rows[-1][1] / seconds:,.0f}x" if have_scalesim else "-"
-            print(f"{label:36s} {seconds:14.4f} {mib if mib is not None else float('nan'):13.1f} {ratio:>17s}")
+            print(f"{label:36s} {seconds:14.4f} {mib:9.1f} {ratio:>17s}")
+        print("(peak MiB: traced Python heap for the in-process model, peak RSS for whole processes)")
         if have_scalesim:
             print(f"\nlayers with identical total cycles: {int(table['cycles_match'].sum())}/{len(table)}")
     finally:
