@@ -9,6 +9,8 @@ Examples
 0
 >>> main(["simulate", "--workload", "tiny", "--accelerator", "sytolic"])
 2
+>>> main(["map", "--workload", "tiny", "--accelerator", "eyeriss_like", "--budget", "500", "--quiet"])
+0
 """
 
 from __future__ import annotations
@@ -52,24 +54,37 @@ def _parse_set(items: Sequence[str]) -> dict[str, object]:
     return params
 
 
-def _cmd_simulate(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace):
     from hwcodesign.accelerators import get_accelerator
-    from hwcodesign.simulator.systolic import simulate
     from hwcodesign.workloads import load_workload
 
-    workload = load_workload(args.workload)
+    options = {} if args.precision is None else {"precision": args.precision}
+    workload = load_workload(args.workload, **options)
     if args.batch is not None:
         workload = workload.with_batch(args.batch)
-    accelerator = get_accelerator(args.accelerator, **_parse_set(args.set))
-    table = simulate(workload, accelerator, mode=args.mode)
+    return workload, get_accelerator(args.accelerator, **_parse_set(args.set))
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    workload, accelerator = _load(args)
+    if args.engine == "analytical":
+        from hwcodesign.simulator.analytical import simulate as analytical
+
+        table = analytical(workload, accelerator, objective=args.objective)
+        how = f"analytical engine, best {args.objective} mappings"
+    else:
+        from hwcodesign.simulator.systolic import simulate
+
+        table = simulate(workload, accelerator, mode=args.mode)
+        how = f"systolic engine, {args.mode} mode"
     if args.out:
         table.save(args.out)
     if args.plot:
-        _save_plot(table, args.plot, f"{workload.name} on {accelerator.name} ({args.mode} mode)")
+        _save_plot(table, args.plot, f"{workload.name} on {accelerator.name} ({how})")
     if not args.quiet:
         frame = table.to_dataframe()
         shown = frame[[c for c in SUMMARY_COLUMNS if c in frame.columns]]
-        print(f"{workload.name} (batch {workload.batch}) on {accelerator.name}, systolic engine, {args.mode} mode")
+        print(f"{workload.name} (batch {workload.batch}) on {accelerator.name}, {how}")
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         totals = {c: frame[c].sum() for c in TOTAL_COLUMNS if c in frame.columns}
         latency_s = totals.get("latency_cycles", 0) / accelerator.clock_hz
@@ -77,6 +92,43 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         for path in (args.out, args.plot):
             if path:
                 print(f"wrote {path}")
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from hwcodesign.core.results import ResultTable
+    from hwcodesign.mapper import map_layer
+
+    workload, accelerator = _load(args)
+    rows = []
+    for op in workload.operators():
+        if op.gemm_view() is None:
+            continue
+        result = map_layer(op, accelerator, objective=args.objective, search=args.search,
+                           precision=workload.precision, budget=args.budget, seed=args.seed)
+        row = {"workload": workload.name, "accelerator": accelerator.name, "objective": args.objective,
+               **result.record, "mapping": str(result.mapping), "search": result.search,
+               "evaluated": result.evaluated}
+        rows.append(row)
+        if not args.quiet:
+            r = result.record
+            status = "" if r["feasible"] else (f"  INFEASIBLE: {r['constraint']} needs {r['demand']:.6g} "
+                                               f"{r['constraint_unit']} > {r['bound']:.6g}")
+            print(f"== {op.name} ({op.kind}, {op.macs} MACs): {r['latency_cycles']:.6g} cycles, "
+                  f"utilization {r['utilization']:.3f}, {r['energy_pj'] / 1e6:.6g} uJ, "
+                  f"{result.evaluated} mappings in {result.seconds:.2f} s{status}")
+            print(result.mapping)
+            parts = {k[len("energy_"):-len("_pj")]: v for k, v in r.items()
+                     if k.startswith("energy_") and k.endswith("_pj") and k != "energy_pj"}
+            print("energy: " + ", ".join(f"{k} {v / r['energy_pj']:.1%}" for k, v in parts.items()))
+    table = ResultTable(rows)
+    if args.out:
+        table.save(args.out)
+    if not args.quiet:
+        print(f"total: latency_cycles={sum(r['latency_cycles'] for r in rows):.6g}, "
+              f"energy_pj={sum(r['energy_pj'] for r in rows):.6g}")
+        if args.out:
+            print(f"wrote {args.out}")
     return 0
 
 
@@ -141,12 +193,31 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a parameter, e.g. pe_array__rows=64 or ifmap_sram__size_bytes='1 MiB' "
                           "(repeatable)")
     sim.add_argument("--batch", type=int, help="batch size")
+    sim.add_argument("--precision", help="operand precision, e.g. int16 (default: the workload's)")
+    sim.add_argument("--engine", choices=("systolic", "analytical"), default="systolic",
+                     help="systolic (closed form, default) or analytical (loop-nest model with the layer mapper)")
+    sim.add_argument("--objective", choices=("latency", "energy", "edp"), default="edp",
+                     help="what the analytical engine's mapper minimises (default edp)")
     sim.add_argument("--mode", choices=("default", "scalesim"), default="default",
                      help="systolic memory model: real-hardware reuse (default) or SCALE-Sim-exact")
     sim.add_argument("--out", type=Path, help="write the full table (.csv, .parquet or .json)")
     sim.add_argument("--plot", type=Path, help="save per-layer latency and energy bars (.png, .pdf, .svg)")
     sim.add_argument("--quiet", action="store_true", help="print nothing")
     sim.set_defaults(func=_cmd_simulate)
+
+    mp = sub.add_parser("map", help="find each layer's best mapping; print loop nests and energy breakdowns")
+    mp.add_argument("--workload", default="resnet18", help="zoo name or topology file (default resnet18)")
+    mp.add_argument("--accelerator", default="eyeriss_like", help="template name or spec file (default eyeriss_like)")
+    mp.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    mp.add_argument("--batch", type=int, help="batch size")
+    mp.add_argument("--precision", help="operand precision, e.g. int16 (default: the workload's)")
+    mp.add_argument("--objective", choices=("latency", "energy", "edp"), default="edp", help="default edp")
+    mp.add_argument("--search", choices=("auto", "exhaustive", "random", "milp"), default="auto", help="default auto")
+    mp.add_argument("--budget", type=int, default=20_000, help="mappings sampled per layer (default 20000)")
+    mp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    mp.add_argument("--out", type=Path, help="write the per-layer table (.csv, .parquet or .json)")
+    mp.add_argument("--quiet", action="store_true", help="print nothing")
+    mp.set_defaults(func=_cmd_map)
 
     ss = sub.add_parser("scalesim", help="SCALE-Sim 3.0.0 drop-in: same flags, same report files")
     ss.add_argument("-c", required=True, metavar="CONFIG", help="SCALE-Sim .cfg file")

@@ -8,8 +8,17 @@ Examples
 (256, ['ifmap_sram', 'filter_sram', 'ofmap_sram'])
 """
 
+from hwcodesign.accelerators import dataflow_templates  # noqa: F401  (registers its templates)
 from hwcodesign.accelerators.area import AreaTable, accelerator_area_mm2, area_breakdown_mm2
+from hwcodesign.accelerators.dataflow_templates import (
+    edge_tpu_like,
+    eyeriss_like,
+    nvdla_like,
+    shidiannao_like,
+    simba_like,
+)
 from hwcodesign.accelerators.energy import HOROWITZ_45NM_SRAM_POINTS, REFERENCE_NODE_NM, EnergyTable
+from hwcodesign.accelerators.hierarchy import MemoryLevel
 from hwcodesign.accelerators.io import (
     FILE_FORMATS,
     SCHEMA_VERSION,
@@ -20,6 +29,7 @@ from hwcodesign.accelerators.io import (
     loads_accelerator,
     save_accelerator,
 )
+from hwcodesign.accelerators.spatial import LOOP_ROLES, SPATIAL_DATAFLOWS, SpatialDataflow, SpatialDim, SpatialSpec
 from hwcodesign.accelerators.specs import (
     DATAFLOWS,
     OPERANDS,
@@ -44,6 +54,8 @@ __all__ = [
     "Accelerator", "PEArraySpec", "BufferSpec", "DRAMSpec", "EnergyTable", "AreaTable",
     "Operand", "OPERANDS", "Dataflow", "DATAFLOWS", "BandwidthScope",
     "TEMPLATES", "get_accelerator", "systolic", "tpu_like", "scalesim_default", "scalesim_google",
+    "eyeriss_like", "nvdla_like", "shidiannao_like", "edge_tpu_like", "simba_like",
+    "SpatialSpec", "SpatialDim", "SpatialDataflow", "SPATIAL_DATAFLOWS", "LOOP_ROLES", "MemoryLevel",
     "load_accelerator", "save_accelerator", "loads_accelerator", "dumps_accelerator", "accelerator_from_dict",
     "load_scalesim_cfg",
     "SCHEMA_VERSION", "FILE_FORMATS", "accelerator_area_mm2", "area_breakdown_mm2",

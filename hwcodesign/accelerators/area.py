@@ -108,8 +108,8 @@ def area_breakdown_mm2(acc: Accelerator) -> dict[str, float]:
         "pe_array": acc.num_pes * table.pe_area_mm2(acc.word_bytes, node_nm=node),
         "vector_unit": acc.vector_lanes * table.mac_area_mm2(acc.word_bytes, node_nm=node),
     }
-    for buffer in acc.buffers:
-        out[buffer.name] = table.sram_area_mm2(buffer.size_bytes, node_nm=node)
+    for buffer in acc.buffers:  # a per-PE buffer is charged once per PE
+        out[buffer.name] = acc.buffer_instances(buffer.name) * table.sram_area_mm2(buffer.size_bytes, node_nm=node)
     return out
 
 

@@ -6,8 +6,8 @@ All specs are frozen, keyword-only and validated on construction (see
 
 Parameter names
 ---------------
-An accelerator's on-chip buffers are a tuple, so that templates can have any number
-of them (a later version adds deeper hierarchies); each buffer has a unique ``name``.
+An accelerator's on-chip buffers are a tuple, innermost first, so that templates can
+have any number of them; each buffer has a unique ``name``.
 The generic :func:`~hwcodesign.core.spec.get_params` and
 :func:`~hwcodesign.core.spec.with_params` address a buffer by its position:
 ``buffers__0__size_bytes``. Because positions differ between templates,
@@ -53,6 +53,8 @@ from typing import Any, Literal
 
 from hwcodesign.accelerators.area import AreaTable, accelerator_area_mm2, area_breakdown_mm2
 from hwcodesign.accelerators.energy import EnergyTable
+from hwcodesign.accelerators.hierarchy import MemoryLevel, memory_levels, spatial_array
+from hwcodesign.accelerators.spatial import SpatialSpec
 from hwcodesign.core.errors import ConfigError, UnknownNameError
 from hwcodesign.core.spec import Spec, get_params, spec_field
 from hwcodesign.core.spec import with_params as _with_params
@@ -120,6 +122,11 @@ class BufferSpec(Spec):
     bandwidth_bytes_per_cycle: float | None = spec_field(
         default=None, gt=0, doc="Bytes it can deliver per cycle; None: sized to never stall the array.")
     double_buffered: bool = spec_field(default=False, doc="Half is filled while the other half is used.")
+    level: str | None = spec_field(
+        default=None, doc="Memory level it belongs to (siblings share one); None: a level named after it.")
+    operand_bytes: tuple[int, ...] | None = spec_field(
+        default=None, doc="Capacity of each operand's own partition (as Eyeriss's spads), in `operands` order; "
+                          "None: the operands share size_bytes.")
 
     def __post_init__(self) -> None:
         # Checked before the generic type check, whose message would only say "a tuple".
@@ -134,6 +141,41 @@ class BufferSpec(Spec):
             self._error("operands", "a non-empty tuple of " + ", ".join(map(repr, OPERANDS)), self.operands)
         if len(set(self.operands)) != len(self.operands):
             self._error("operands", "a tuple without repeats", self.operands)
+        if self.level is not None and (not self.level.isidentifier() or "__" in self.level):
+            self._error("level", "None or a Python identifier without '__'", self.level)
+        if self.operand_bytes is not None:
+            if len(self.operand_bytes) != len(self.operands) or min(self.operand_bytes) < 1:
+                self._error("operand_bytes", f"None or {len(self.operands)} ints >= 1 (one per operand)",
+                            self.operand_bytes)
+            if sum(self.operand_bytes) > self.size_bytes:
+                self._error("operand_bytes", f"partitions summing to <= size_bytes={self.size_bytes}",
+                            self.operand_bytes)
+
+    @property
+    def level_name(self) -> str:
+        """The name of the memory level it belongs to (`level`, or its own name)."""
+        return self.level if self.level is not None else self.name
+
+    def capacity_bytes(self, operand: str) -> int:
+        """The capacity ``operand`` may use for the tile being computed on (its partition, or all).
+
+        Halved when double-buffered, as `working_bytes`.
+
+        Examples
+        --------
+        >>> spad = BufferSpec(name="rf", size_bytes=520, operands=("ifmap", "filter", "ofmap"),
+        ...                   operand_bytes=(24, 448, 48))
+        >>> spad.capacity_bytes("filter"), spad.storage_bytes("filter")
+        (448, 448)
+        """
+        size = self.storage_bytes(operand)
+        return size // 2 if self.double_buffered else size
+
+    def storage_bytes(self, operand: str) -> float:
+        """The size of the array ``operand`` is stored in: its partition, else one bank."""
+        if self.operand_bytes is not None:
+            return self.operand_bytes[self.operands.index(operand)]
+        return self.bank_bytes if self.banks > 1 else self.size_bytes
 
     @property
     def working_bytes(self) -> int:
@@ -174,9 +216,12 @@ _NON_BUFFER_COMPONENTS = ("vector_unit",)
 class Accelerator(Spec):
     """A DNN accelerator: PE array, on-chip buffers, DRAM, clock, precision, energy and area tables.
 
-    Buffers are listed from the PE array outwards; each operand is held by exactly one
-    buffer (the systolic-array family of this version). See the module docstring for
-    parameter names.
+    Buffers are listed from the PE array outwards and grouped into memory levels
+    (`BufferSpec.level`; DRAM is the outermost level, ``'dram'``). Each operand is held
+    by at least one on-chip buffer and by at most one buffer per level. ``spatial``
+    describes the PE array's unrolling (`SpatialSpec`); ``None`` derives it from
+    ``pe_array``'s systolic dataflow, fanning out from the innermost level. See the
+    module docstring for parameter names.
 
     Examples
     --------
@@ -195,6 +240,8 @@ class Accelerator(Spec):
     pe_array: PEArraySpec = spec_field(doc="The compute array.")
     buffers: tuple[BufferSpec, ...] = spec_field(doc="On-chip buffers, innermost first.")
     dram: DRAMSpec = spec_field(doc="Off-chip memory.")
+    spatial: SpatialSpec | None = spec_field(
+        default=None, doc="The PE array's spatial unrolling; None: derived from pe_array (a systolic array).")
     clock_hz: float = spec_field(default=1e9, gt=0, unit="hz", doc="Clock of the array and buffers.")
     word_bytes: int = spec_field(default=1, ge=1, le=8, doc="Bytes per operand word (1 for int8).")
     tech_node_nm: float = spec_field(default=45.0, gt=0, doc="Technology node the energy and area are scaled to.")
@@ -216,11 +263,36 @@ class Accelerator(Spec):
                         clashing)
         for operand in OPERANDS:
             holders = [b.name for b in self.buffers if operand in b.operands]
-            if len(holders) != 1:
+            if not holders:
                 raise ConfigError(
                     f"The 'buffers' field of {self._where()} must hold each operand "
-                    f"({', '.join(map(repr, OPERANDS))}) in exactly one buffer. "
-                    f"Got {operand!r} in {len(holders)}: {holders!r}.")
+                    f"({', '.join(map(repr, OPERANDS))}) in at least one buffer. Got {operand!r} in 0: [].")
+        levels = [b.level_name for b in self.buffers]
+        order = list(dict.fromkeys(levels))
+        for level in order:
+            members = [b for b in self.buffers if b.level_name == level]
+            first = levels.index(level)
+            if levels[first:first + len(members)] != [level] * len(members):
+                self._error("buffers", f"a tuple in which the buffers of level {level!r} are adjacent", levels)
+            for operand in OPERANDS:
+                holders = [b.name for b in members if operand in b.operands]
+                if len(holders) > 1:
+                    raise ConfigError(
+                        f"The 'buffers' field of {self._where()} must hold each operand in at most one buffer "
+                        f"per level. Got {operand!r} in {len(holders)}: {holders!r} (level {level!r}).")
+        clashing = sorted((set(order) - set(names)) & (reserved | {"dram"}))
+        if clashing:
+            self._error("buffers", "levels named differently from the fields " + ", ".join(map(repr, sorted(reserved)))
+                        + " and 'dram'", clashing)
+        if self.spatial is not None:
+            known = [*order, "dram"]
+            for dim in self.spatial.dims:
+                if dim.above not in known:
+                    raise UnknownNameError(f"level for SpatialDim {dim.name!r} of {self._where()}", dim.above, known)
+            if self.spatial.num_pes != self.pe_array.num_pes:
+                self._error("spatial", f"a SpatialSpec with as many MAC units as pe_array "
+                            f"({self.pe_array.rows} x {self.pe_array.cols} = {self.pe_array.num_pes})",
+                            f"{self.spatial.num_pes} MAC units")
 
     # -- derived quantities ------------------------------------------------------
     @property
@@ -240,8 +312,40 @@ class Accelerator(Spec):
 
     @property
     def sram_bytes(self) -> int:
-        """Total on-chip buffer capacity."""
-        return sum(b.size_bytes for b in self.buffers)
+        """Total on-chip buffer capacity, every instance of a per-PE or per-core buffer counted."""
+        return sum(b.size_bytes * self.buffer_instances(b.name) for b in self.buffers)
+
+    @property
+    def dataflow(self) -> str:
+        """The dataflow label: the spatial array's (``'rs'`` possible) or ``pe_array``'s."""
+        return self.spatial.dataflow if self.spatial is not None else self.pe_array.dataflow
+
+    # -- hierarchy -------------------------------------------------------------------
+    def levels(self) -> tuple[MemoryLevel, ...]:
+        """The memory levels, innermost first, DRAM (``'dram'``) last.
+
+        Examples
+        --------
+        >>> from hwcodesign.accelerators import get_accelerator
+        >>> [(lv.name, lv.instances) for lv in get_accelerator("eyeriss_like").levels()]
+        [('rf', 168), ('glb', 1), ('dram', 1)]
+        """
+        return memory_levels(self)
+
+    def spatial_array(self) -> SpatialSpec:
+        """The spatial array: `spatial`, or the one derived from ``pe_array``'s systolic dataflow."""
+        return spatial_array(self)
+
+    def buffer_instances(self, name: str) -> int:
+        """How many copies of buffer ``name`` exist (one per PE for a per-PE register file)."""
+        level = self.buffer(name).level_name
+        return next(lv.instances for lv in self.levels() if lv.name == level)
+
+    def holders(self, operand: Operand) -> tuple[BufferSpec, ...]:
+        """The on-chip buffers holding ``operand``, innermost first."""
+        if operand not in OPERANDS:
+            raise UnknownNameError("operand", operand, OPERANDS)
+        return tuple(b for b in self.buffers if operand in b.operands)
 
     def seconds(self, cycles: float) -> float:
         """Convert ``cycles`` of this accelerator's clock to seconds.
@@ -263,10 +367,12 @@ class Accelerator(Spec):
         raise UnknownNameError(f"buffer of {self._where()}", name, [b.name for b in self.buffers])
 
     def buffer_for(self, operand: Operand) -> BufferSpec:
-        """Return the on-chip buffer that holds ``operand`` ('ifmap', 'filter' or 'ofmap')."""
-        if operand not in OPERANDS:
-            raise UnknownNameError("operand", operand, OPERANDS)
-        return next(b for b in self.buffers if operand in b.operands)
+        """Return the outermost on-chip buffer holding ``operand`` ('ifmap', 'filter' or 'ofmap').
+
+        This is the buffer the systolic engine stages the operand in (next to DRAM);
+        in a one-level template it is the operand's only buffer.
+        """
+        return self.holders(operand)[-1]
 
     def param_name(self, buffer: str, field: str) -> str:
         """Return the positional parameter name of ``field`` of the buffer called ``buffer``."""
@@ -294,10 +400,22 @@ class Accelerator(Spec):
         """Energy of one MAC at this accelerator's word size and node."""
         return self.energy.mac_energy_pj(self.word_bytes, node_nm=self.tech_node_nm)
 
-    def buffer_access_energy_pj_per_byte(self, name: str, access: Literal["read", "write"] = "read") -> float:
-        """Energy per byte read from (or written to) buffer ``name``: one bank's SRAM energy."""
-        return self.energy.sram_access_energy_pj_per_byte(self.buffer(name).bank_bytes, node_nm=self.tech_node_nm,
-                                                          access=access)
+    def buffer_access_energy_pj_per_byte(self, name: str, access: Literal["read", "write"] = "read",
+                                         *, operand: Operand | None = None) -> float:
+        """Energy per byte read from (or written to) buffer ``name``.
+
+        The array accessed is one bank, or ``operand``'s partition when the buffer has
+        them (`BufferSpec.storage_bytes`); its energy follows
+        `EnergyTable.sram_access_energy_pj_per_byte`.
+        """
+        buffer = self.buffer(name)
+        size = buffer.storage_bytes(operand) if operand is not None else (
+            buffer.bank_bytes if buffer.operand_bytes is None else max(buffer.operand_bytes))
+        return self.energy.sram_access_energy_pj_per_byte(size, node_nm=self.tech_node_nm, access=access)
+
+    def noc_energy_pj_per_byte(self) -> float:
+        """Energy per byte delivered over the on-chip network to one PE (one hop)."""
+        return self.energy.pe_hop_energy_pj_per_byte(node_nm=self.tech_node_nm)
 
     def dram_energy_pj_per_byte(self) -> float:
         """Energy per byte moved to or from DRAM."""

@@ -9,19 +9,24 @@ template               what it is
 ``scalesim_google``    SCALE-Sim v2's ``configs/google.cfg``: 256 x 256 os, TPU-sized SRAMs
 =====================  ==================================================================
 
+The three SRAMs of these templates form one memory level, ``sram``. Templates with
+deeper hierarchies (``eyeriss_like``, ``nvdla_like``, ``shidiannao_like``,
+``edge_tpu_like``, ``simba_like``) live in `hwcodesign.accelerators.dataflow_templates`.
+
 :func:`get_accelerator` builds one by name (or loads a file) and applies overrides.
 
 Examples
 --------
->>> TEMPLATES.names()
-['scalesim_default', 'scalesim_google', 'systolic', 'tpu_like']
+>>> TEMPLATES.names()  # doctest: +NORMALIZE_WHITESPACE
+['edge_tpu_like', 'eyeriss_like', 'nvdla_like', 'scalesim_default', 'scalesim_google', 'shidiannao_like',
+ 'simba_like', 'systolic', 'tpu_like']
 >>> acc = get_accelerator("tpu_like", dataflow="os", pe_array__rows=128)
 >>> acc.pe_array
 PEArraySpec(rows=128, cols=256, dataflow='os')
 >>> get_accelerator("tpu_lik")
 Traceback (most recent call last):
 ...
-hwcodesign.core.errors.UnknownNameError: Unknown accelerator template 'tpu_lik'. Did you mean 'tpu_like'? Known: scalesim_default, scalesim_google, systolic, tpu_like.
+hwcodesign.core.errors.UnknownNameError: Unknown accelerator template 'tpu_lik'. Did you mean 'tpu_like' or 'edge_tpu_like'? Known: edge_tpu_like, eyeriss_like, nvdla_like, scalesim_default, scalesim_google, shidiannao_like, simba_like, systolic, tpu_like.
 """
 
 from __future__ import annotations
@@ -81,7 +86,8 @@ def _systolic_accelerator(
 ) -> Accelerator:
     def sram(operand: str, size: int | str) -> BufferSpec:
         return BufferSpec(name=f"{operand}_sram", size_bytes=size, operands=(operand,), banks=sram_banks,
-                          bandwidth_bytes_per_cycle=sram_bandwidth_bytes_per_cycle, double_buffered=double_buffered)
+                          bandwidth_bytes_per_cycle=sram_bandwidth_bytes_per_cycle, double_buffered=double_buffered,
+                          level="sram")
 
     return Accelerator(
         name=name,

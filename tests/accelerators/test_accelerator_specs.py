@@ -82,7 +82,10 @@ def test_bad_accelerator_fields(kwargs, field):
     ((), "non-empty"),
     (_buffers(("a", ("ifmap", "filter", "ofmap")), ("a", ("ifmap",))), "unique names"),
     (_buffers(("a", ("ifmap", "filter")),), "'ofmap' in 0"),
-    (_buffers(("a", ("ifmap", "filter", "ofmap")), ("b", ("ifmap",))), "'ifmap' in 2: ['a', 'b']"),
+    (tuple(BufferSpec(name=n, size_bytes=8, operands=ops, level="l") for n, ops in
+           (("a", ("ifmap", "filter", "ofmap")), ("b", ("ifmap",)))), "'ifmap' in 2: ['a', 'b'] (level 'l')"),
+    (tuple(BufferSpec(name=n, size_bytes=8, operands=("ifmap", "filter", "ofmap"), level=lv) for n, lv in
+           (("a", "x"), ("b", "y"), ("c", "x"))), "level 'x' are adjacent"),
     (_buffers(("dram", ("ifmap", "filter", "ofmap")),), "named differently"),
     (_buffers(("vector_unit", ("ifmap", "filter", "ofmap")),), "named differently"),
 ])

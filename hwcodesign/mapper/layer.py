@@ -1,0 +1,175 @@
+"""The layer mapper: the best mapping of one operator on one accelerator for an objective.
+
+`map_layer` searches the space of `hwcodesign.mapper.space` with a cost function (by
+default the vectorised model `hwcodesign.mapper.cost.evaluate`; any callable with its
+signature will do, which is how the mapper stays below the simulator):
+
+``"exhaustive"``
+    every tiling over the kept spatial choices (capacity-pruned by the cost model);
+``"random"``
+    ``budget`` mappings sampled uniformly (spatial choice, tilings, loop orders);
+``"milp"``
+    CoSA-style tile factors from a MILP (`hwcodesign.mapper.milp`), falling back to
+    sampling when the solver finds nothing;
+``"auto"``
+    exhaustive when the space has at most ``budget`` tilings, else random.
+
+The best ``refine`` feasible candidates are then tried with every dominance-pruned
+loop order (`order_variants`). When no candidate fits, the result is the one that
+violates its constraint least, with ``feasible=False``, the constraint, demand and
+bound in its record: an infeasible layer is data, not an exception.
+
+Examples
+--------
+>>> from hwcodesign.accelerators import get_accelerator
+>>> from hwcodesign.workloads.operators import Conv2d
+>>> conv = Conv2d(in_channels=4, out_channels=8, in_h=8, in_w=8, kernel_h=3, kernel_w=3, pad_h=1, pad_w=1)
+>>> result = map_layer(conv, get_accelerator("eyeriss_like"), objective="energy", seed=0)
+>>> result.feasible, result.record["macs"] == conv.macs, result.mapping.iterations == conv.macs
+(True, True, True)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from hwcodesign.accelerators.specs import Accelerator
+from hwcodesign.core.errors import ConfigError
+from hwcodesign.core.seeds import Seed, as_generator
+from hwcodesign.mapper.cost import BatchCost, MappingBatch, arch_view, evaluate, mapping_at
+from hwcodesign.mapper.mapping import Mapping
+from hwcodesign.mapper.milp import milp_tiling
+from hwcodesign.mapper.problem import Problem, problem_of
+from hwcodesign.mapper.space import (
+    exhaustive_batch,
+    order_variants,
+    random_batch,
+    space_size,
+    spatial_choices,
+)
+from hwcodesign.workloads.operators import Operator
+
+__all__ = ["map_layer", "LayerMapping", "Objective", "Search", "OBJECTIVES", "SEARCHES", "CostFunction"]
+
+log = logging.getLogger(__name__)
+
+Objective = Literal["latency", "energy", "edp"]
+Search = Literal["auto", "exhaustive", "random", "milp"]
+OBJECTIVES = ("latency", "energy", "edp")
+SEARCHES = ("auto", "exhaustive", "random", "milp")
+#: A cost function: (problem, accelerator, batch) -> BatchCost, as `evaluate`.
+CostFunction = Callable[[Problem, Accelerator, MappingBatch], BatchCost]
+_CHUNK = 50_000  # mappings per cost call, to bound memory
+
+
+@dataclass(frozen=True)
+class LayerMapping:
+    """The mapper's answer for one operator: the mapping, its result record, and search statistics."""
+
+    problem: Problem
+    mapping: Mapping
+    record: dict[str, Any]
+    objective: str
+    search: str
+    evaluated: int
+    seconds: float
+
+    @property
+    def feasible(self) -> bool:
+        """Whether the mapping fits the accelerator."""
+        return bool(self.record["feasible"])
+
+    def __str__(self) -> str:
+        return str(self.mapping)
+
+
+def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"The {name!r} argument must be one of {', '.join(map(repr, allowed))}. Got {value!r}.")
+
+
+def _evaluate(cost: CostFunction, problem: Problem, acc: Accelerator, batch: MappingBatch) -> list[BatchCost]:
+    return [cost(problem, acc, batch.take(slice(i, i + _CHUNK))) for i in range(0, len(batch), _CHUNK)]
+
+
+def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", search: Search = "auto",
+              precision: str = "int8", budget: int = 20_000, refine: int = 16, max_spatial: int = 24,
+              seed: Seed = 0, time_limit_s: float = 10.0, cost: CostFunction = evaluate) -> LayerMapping:
+    """Return the best mapping of ``op`` on ``acc`` for ``objective``.
+
+    Parameters
+    ----------
+    op
+        A MAC operator (`Conv2d` or `Gemm`).
+    acc
+        Any accelerator; its levels and spatial array define the space.
+    objective
+        ``"latency"`` (cycles), ``"energy"`` (pJ) or ``"edp"`` (their product).
+    search
+        ``"auto"``, ``"exhaustive"``, ``"random"`` or ``"milp"`` (module docstring).
+    precision
+        Operand precision (bytes per word in traffic and capacities).
+    budget
+        Tilings sampled (random) or the largest space enumerated (auto).
+    refine
+        Best candidates whose loop orders are then searched.
+    max_spatial
+        Spatial unrollings kept (most PEs used first).
+    seed
+        Random seed (`numpy.random.Generator` or int).
+    time_limit_s
+        The MILP solver's time limit.
+    cost
+        The cost function evaluating a batch of mappings.
+    """
+    _check("objective", objective, OBJECTIVES)
+    _check("search", search, SEARCHES)
+    start = time.perf_counter()
+    problem = problem_of(op, precision)
+    av = arch_view(acc)
+    rng = as_generator(seed)
+    spatial = spatial_choices(problem, av, max_spatial=max_spatial)
+    chosen = search
+    if search == "auto":
+        chosen = "exhaustive" if space_size(problem, av, spatial) <= budget else "random"
+    batch = None
+    if chosen == "milp":
+        batch = milp_tiling(problem, av, time_limit_s=time_limit_s)
+        if batch is None:
+            log.info("MILP found no tiling for %s; sampling instead", problem.name)
+    if batch is None:
+        batch = exhaustive_batch(problem, av, spatial) if chosen == "exhaustive" else random_batch(
+            problem, av, spatial, budget, rng)
+    costs = _evaluate(cost, problem, acc, batch)
+    scores = np.concatenate([c.objective(objective) for c in costs])
+    evaluated = len(batch)
+    top = np.argsort(scores)[:refine]
+    top = top[np.isfinite(scores[top])]
+    candidates: list[tuple[MappingBatch, list[BatchCost]]] = [(batch, costs)]
+    if len(top):
+        variants = order_variants(batch.take(top))
+        candidates.append((variants, _evaluate(cost, problem, acc, variants)))
+        evaluated += len(variants)
+    best: tuple[float, MappingBatch, BatchCost, int] | None = None
+    for cand, cand_costs in candidates:
+        offset = 0
+        for c in cand_costs:
+            score = c.objective(objective)
+            if not np.isfinite(score).any():  # nothing fits: prefer the least violation
+                score = 1e300 * (c.demand / c.bound)
+            i = int(np.argmin(score))
+            if best is None or score[i] < best[0]:
+                best = (float(score[i]), cand, c, offset + i)
+            offset += len(c)
+    assert best is not None  # at least one candidate was evaluated
+    _, cand, c, i = best
+    mapping = mapping_at(problem, acc, cand, i)
+    record = c.record(i - (i // _CHUNK) * _CHUNK)
+    return LayerMapping(problem=problem, mapping=mapping, record=record, objective=objective, search=chosen,
+                        evaluated=evaluated, seconds=time.perf_counter() - start)

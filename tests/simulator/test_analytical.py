@@ -1,0 +1,149 @@
+"""The analytical engine: hand-counted accesses, agreement with the systolic engine, properties, templates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hwcodesign.accelerators import TEMPLATES, Accelerator, BufferSpec, DRAMSpec, PEArraySpec, get_accelerator
+from hwcodesign.mapper import Mapping, arch_view, batch_of, evaluate, map_layer, problem_of
+from hwcodesign.mapper.space import exhaustive_batch, order_variants, spatial_choices
+from hwcodesign.simulator.analytical import simulate, simulate_operator
+from hwcodesign.simulator.systolic import simulate_operator as systolic_operator
+from hwcodesign.workloads import get_workload
+from hwcodesign.workloads.operators import Conv2d, Gemm
+
+
+def _glb_accelerator(size="1 KiB", dataflow="os", rows=4, cols=4) -> Accelerator:
+    return Accelerator(name="t", pe_array=PEArraySpec(rows=rows, cols=cols, dataflow=dataflow),
+                       buffers=(BufferSpec(name="glb", size_bytes=size, operands=("ifmap", "filter", "ofmap")),),
+                       dram=DRAMSpec(bandwidth_bytes_per_cycle=1000))
+
+
+def _all_on_chip(problem, acc, temporal, spatial, order):
+    levels = tuple(lv.name for lv in acc.levels())
+    dims = problem.dims
+    return Mapping(dims=dims, bounds=problem.bounds, levels=levels,
+                   temporal=(tuple(temporal.get(d, 1) for d in dims), (1,) * len(dims)),
+                   orders=(order, dims), spatial_dims=("rows", "cols"),
+                   spatial=tuple(tuple(s.get(d, 1) for d in dims) for s in spatial),
+                   spatial_above=(levels[0], levels[0]))
+
+
+def test_hand_counted_accesses_and_energy():
+    """GEMM 8x4x16 (int8), 4x4 output-stationary array, everything fits in the glb.
+
+    DRAM: A (128 B) and B (64 B) read once, C (32 B) written once. glb: written with A
+    and B as they arrive (192 B) and with each output once (32 B); read by the array:
+    A once (128 B, multicast over the 4 columns), B once per row fold (2 x 64 B), C once
+    to drain it to DRAM (32 B). The 16 PEs receive 2 x 16 x 4 words of A and of B each
+    cycle... all deliveries across the fan-out: A 2*16*4*4 = 512, B 512, C 32.
+    """
+    acc = _glb_accelerator()
+    op = Gemm(m=8, n=4, k=16)
+    problem = problem_of(op)
+    m = _all_on_chip(problem, acc, {"M": 2, "K": 16}, [{"M": 4}, {"N": 4}], ("B", "G", "N", "M", "K"))
+    row = simulate_operator(op, acc, m)
+    assert (row["dram_read_bytes"], row["dram_write_bytes"]) == (192, 32)
+    assert (row["ifmap_glb_read_bytes"], row["filter_glb_read_bytes"], row["ofmap_glb_read_bytes"]) == (128, 128, 32)
+    assert (row["ifmap_glb_write_bytes"], row["filter_glb_write_bytes"], row["ofmap_glb_write_bytes"]) == (128, 64, 32)
+    assert row["noc_bytes"] == 512 + 512 + 32
+    glb = acc.buffer_access_energy_pj_per_byte("glb")  # read == write energy by default
+    assert row["energy_glb_pj"] == pytest.approx((128 + 128 + 32 + 128 + 64 + 32) * glb)
+    assert row["energy_dram_pj"] == pytest.approx(224 * acc.dram_energy_pj_per_byte())
+    assert row["energy_mac_pj"] == pytest.approx(op.macs * acc.mac_energy_pj())
+    assert row["energy_noc_pj"] == pytest.approx(1056 * acc.noc_energy_pj_per_byte())
+    assert row["compute_cycles"] == 2 * 16 + 2 * (4 + 4 - 2)  # two folds, fill and drain each
+    parts = [k for k in row if k.startswith("energy_") and k != "energy_pj"]
+    assert sum(row[k] for k in parts) == pytest.approx(row["energy_pj"])
+
+
+def test_partial_sums_spilled_to_dram_are_read_back():
+    acc = _glb_accelerator(size="64 KiB")
+    op = Gemm(m=8, n=4, k=8)
+    problem = problem_of(op)
+    dims = problem.dims
+    # DRAM level: for K in [0:2) { for M in [0:2) }: the reduction is split outside the output tiles,
+    # so each of the 32 outputs is written twice and read back once.
+    spill = Mapping(dims=dims, bounds=problem.bounds, levels=("glb", "dram"),
+                    temporal=((1, 1, 1, 1, 4), (1, 1, 2, 1, 2)), orders=(dims, ("B", "G", "K", "N", "M")),
+                    spatial_dims=("rows", "cols"), spatial=((1, 1, 4, 1, 1), (1, 1, 1, 4, 1)),
+                    spatial_above=("glb", "glb"))
+    row = simulate_operator(op, acc, spill)
+    assert row["ofmap_dram_write_bytes"] == 64 and row["ofmap_dram_read_bytes"] == 32
+    # for M { for K }: each output tile stays in the glb across the reduction: written once, never read
+    stay = Mapping(**{**spill.to_dict(), "orders": (dims, dims)})
+    row = simulate_operator(op, acc, stay)
+    assert row["ofmap_dram_write_bytes"] == 32 and row["ofmap_dram_read_bytes"] == 0
+
+
+@pytest.mark.parametrize(("dataflow", "temporal", "spatial", "order"), [
+    ("os", {"M": 3, "K": 40}, [{"M": 8}, {"N": 8}], ("B", "G", "N", "M", "K")),
+    ("ws", {"M": 24, "K": 5}, [{"K": 8}, {"N": 8}], ("B", "G", "N", "K", "M")),
+    ("is", {"N": 8, "K": 5, "M": 3}, [{"K": 8}, {"M": 8}], ("B", "G", "M", "K", "N")),
+])
+def test_agrees_with_the_systolic_engine_on_equivalent_gemm_mappings(dataflow, temporal, spatial, order):
+    """Exactly divisible GEMMs whose operands fit on chip: same compute cycles and traffic.
+
+    The engines cannot agree on k x k convolutions (the analytical model reuses sliding-window
+    rows, the systolic array reads the im2col matrix) nor on stalls (per-fold exposure in the
+    systolic model, bandwidth per layer here).
+    """
+    acc = get_accelerator("systolic", rows=8, cols=8, dataflow=dataflow, dram_latency_cycles=0)
+    op = Gemm(m=24, n=8, k=40)
+    problem = problem_of(op)
+    m = _all_on_chip(problem, acc, temporal, spatial, order)
+    ours, theirs = simulate_operator(op, acc, m), systolic_operator(op, acc)
+    for column in ("compute_cycles", "ifmap_sram_read_bytes", "filter_sram_read_bytes", "ofmap_sram_write_bytes",
+                   "ifmap_dram_read_bytes", "filter_dram_read_bytes", "ofmap_dram_write_bytes", "macs"):
+        assert ours[column] == theirs[column], column
+
+
+@settings(max_examples=15, deadline=None)
+@given(size=st.integers(256, 4096), extra=st.integers(1, 8192), k=st.sampled_from([4, 8, 12]))
+def test_a_larger_buffer_never_increases_the_least_dram_traffic(size, extra, k):
+    op = Conv2d(in_channels=4, out_channels=k, in_h=6, in_w=6, kernel_h=3, kernel_w=3)
+    problem = problem_of(op)
+
+    def least_dram(glb_bytes):
+        acc = _glb_accelerator(size=glb_bytes)
+        av = arch_view(acc)
+        batch = exhaustive_batch(problem, av, spatial_choices(problem, av, max_spatial=2))
+        cost = evaluate(problem, acc, batch)
+        traffic = cost.read_bytes[:, -1].sum(axis=1) + cost.write_bytes[:, -1].sum(axis=1)
+        return np.where(cost.feasible, traffic, np.inf).min(), (batch, cost)
+
+    small, (batch, cost) = least_dram(size)
+    big, _ = least_dram(size + extra)
+    assert big <= small
+    # and the same mapping (same loop order) moves the same DRAM bytes whatever the buffer size
+    same = evaluate(problem, _glb_accelerator(size=size + extra), batch)
+    assert np.array_equal(same.read_bytes[:, -1], cost.read_bytes[:, -1])
+
+
+@pytest.mark.parametrize("template", TEMPLATES.names())
+def test_template_conformance_on_the_analytical_engine(template):
+    acc = get_accelerator(template)
+    assert Accelerator.from_dict(acc.to_dict()) == acc
+    table = simulate(get_workload("tiny"), acc, budget=1500)
+    for row in table:
+        assert row["energy_pj"] > 0 and 0 <= row["utilization"] <= 1 and row["feasible"]
+        if row["unit"] == "pe_array":
+            parts = [k for k in row if k.startswith("energy_") and k.endswith("_pj") and k != "energy_pj"]
+            assert sum(row[k] for k in parts) == pytest.approx(row["energy_pj"])
+            assert row["latency_cycles"] == row["compute_cycles"] + row["stall_cycles"]
+            for level in acc.levels()[:-1]:
+                assert f"{level.name}_read_bytes" in row and f"energy_{level.name}_pj" in row
+
+
+def test_single_evaluation_is_a_batch_of_one():
+    acc = get_accelerator("shidiannao_like")
+    op = Conv2d(in_channels=8, out_channels=8, in_h=16, in_w=16, kernel_h=3, kernel_w=3, pad_h=1, pad_w=1)
+    best = map_layer(op, acc, objective="energy")
+    problem = problem_of(op)
+    again = evaluate(problem, acc, batch_of(problem, acc, [best.mapping] * 3))
+    assert simulate_operator(op, acc, best.mapping)["energy_pj"] == pytest.approx(best.record["energy_pj"])
+    assert np.allclose(again.energy_pj, best.record["energy_pj"])
+    assert list(order_variants(batch_of(problem, acc, [best.mapping])).temporal.shape)[1:] == [3, 8]
