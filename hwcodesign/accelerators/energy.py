@@ -106,6 +106,9 @@ class EnergyTable(Spec):
     rf_pj_per_byte: float = spec_field(default=0.43, ge=0, doc="Register-file access per byte (Eyeriss: 1x MAC).")
     pe_hop_pj_per_byte: float = spec_field(default=0.86, ge=0, doc="Moving a byte to a neighbouring PE (Eyeriss: 2x).")
     dram_pj_per_byte: float = spec_field(default=162.5, ge=0, doc="DRAM access per byte (Horowitz 1.3 nJ / 64 bit).")
+    mac_pj: float | None = spec_field(
+        default=None, ge=0, doc="Characterised energy of one MAC (e.g. from an Accelergy ERT), used as is; "
+                                "None: from the multiply and add laws.")
     sram_leakage_mw_per_kib: float = spec_field(default=0.01, ge=0, doc="SRAM leakage per KiB (assumption).")
     pe_leakage_mw: float = spec_field(default=0.001, ge=0, doc="Leakage of one PE (assumption).")
 
@@ -127,6 +130,8 @@ class EnergyTable(Spec):
         >>> round(EnergyTable().mac_energy_pj(2, node_nm=45), 4)  # 0.2 * 2**2 + 0.03 * 2
         0.86
         """
+        if self.mac_pj is not None:
+            return self.mac_pj
         width = word_bytes  # in units of 8 bits
         return (self.mult_8bit_pj * width**2 + self.add_8bit_pj * width) * self.node_factor(node_nm)
 

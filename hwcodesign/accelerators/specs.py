@@ -127,6 +127,9 @@ class BufferSpec(Spec):
     operand_bytes: tuple[int, ...] | None = spec_field(
         default=None, doc="Capacity of each operand's own partition (as Eyeriss's spads), in `operands` order; "
                           "None: the operands share size_bytes.")
+    access_energy_pj_per_byte: tuple[float, ...] | None = spec_field(
+        default=None, doc="Characterised energy per byte read or written (as an Accelergy ERT entry): one value, "
+                          "or one per operand in `operands` order; None: the EnergyTable's SRAM law by size.")
 
     def __post_init__(self) -> None:
         # Checked before the generic type check, whose message would only say "a tuple".
@@ -150,6 +153,10 @@ class BufferSpec(Spec):
             if sum(self.operand_bytes) > self.size_bytes:
                 self._error("operand_bytes", f"partitions summing to <= size_bytes={self.size_bytes}",
                             self.operand_bytes)
+        energies = self.access_energy_pj_per_byte
+        if energies is not None and (len(energies) not in (1, len(self.operands)) or min(energies) < 0):
+            self._error("access_energy_pj_per_byte",
+                        f"None, or 1 or {len(self.operands)} floats >= 0 (one per operand)", energies)
 
     @property
     def level_name(self) -> str:
@@ -404,11 +411,16 @@ class Accelerator(Spec):
                                          *, operand: Operand | None = None) -> float:
         """Energy per byte read from (or written to) buffer ``name``.
 
-        The array accessed is one bank, or ``operand``'s partition when the buffer has
-        them (`BufferSpec.storage_bytes`); its energy follows
+        A buffer's characterised `BufferSpec.access_energy_pj_per_byte` wins; otherwise
+        the array accessed is one bank, or ``operand``'s partition when the buffer has
+        them (`BufferSpec.storage_bytes`), and its energy follows
         `EnergyTable.sram_access_energy_pj_per_byte`.
         """
         buffer = self.buffer(name)
+        characterised = buffer.access_energy_pj_per_byte
+        if characterised is not None:
+            return characterised[buffer.operands.index(operand)] if operand and len(characterised) > 1 else max(
+                characterised)
         size = buffer.storage_bytes(operand) if operand is not None else (
             buffer.bank_bytes if buffer.operand_bytes is None else max(buffer.operand_bytes))
         return self.energy.sram_access_energy_pj_per_byte(size, node_nm=self.tech_node_nm, access=access)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -13,6 +14,7 @@ from hwcodesign.accelerators import (
     HOROWITZ_45NM_SRAM_POINTS,
     TEMPLATES,
     AreaTable,
+    BufferSpec,
     EnergyTable,
     accelerator_area_mm2,
     area_breakdown_mm2,
@@ -120,3 +122,17 @@ def test_area_and_energy_monotone(rows, extra, size, more):
 def test_bad_table_values(cls, field, value):
     with pytest.raises(ConfigError, match=repr(field)):
         cls(**{field: value})
+
+
+
+def test_characterised_energies_override_the_laws():
+    rf = BufferSpec(name="rf", size_bytes=64, operands=("ifmap", "filter"), access_energy_pj_per_byte=(0.1, 0.7))
+    assert rf.access_energy_pj_per_byte == (0.1, 0.7)
+    assert EnergyTable(mac_pj=2.2).mac_energy_pj(2, node_nm=65) == 2.2
+    acc = get_accelerator("systolic")
+    glb = acc.buffer_for("ifmap")
+    fixed = dataclasses.replace(glb, access_energy_pj_per_byte=(9.4,))
+    acc2 = dataclasses.replace(acc, buffers=tuple(fixed if b is glb else b for b in acc.buffers))
+    assert acc2.buffer_access_energy_pj_per_byte(glb.name, "write", operand="ifmap") == 9.4
+    with pytest.raises(ConfigError, match="access_energy_pj_per_byte"):
+        BufferSpec(name="rf", size_bytes=64, operands=("ifmap", "filter"), access_energy_pj_per_byte=(1.0, 2.0, 3.0))

@@ -319,7 +319,7 @@ def _record(op: Operator, acc: Accelerator, c: dict[str, float], elem: float) ->
 def _energy(acc: Accelerator, macs: int, b: dict[str, float], latency: int) -> dict[str, float]:
     """Energy per component: access counts times per-access energy, plus leakage times time."""
     def sram(operand: str, access: Literal["read", "write"]) -> float:
-        return acc.buffer_access_energy_pj_per_byte(acc.buffer_for(operand).name, access)
+        return acc.buffer_access_energy_pj_per_byte(acc.buffer_for(operand).name, access, operand=operand)
 
     # The array's SRAM accesses, plus each DRAM transfer's write into (or read out of) its buffer.
     sram_pj = (b["ifmap_sram_reads"] * sram("ifmap", "read") + b["filter_sram_reads"] * sram("filter", "read")
