@@ -180,6 +180,30 @@ def _cmd_workloads(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from hwcodesign.validation.comparison import format_table
+
+    targets = ("timeloop", "cosa", "eyeriss") if args.target == "all" else (args.target,)
+    for target in targets:
+        if target == "timeloop":
+            from hwcodesign.validation.timeloop import SOURCE, compare_timeloop_eyeriss
+
+            print(f"== Timeloop/Accelergy Eyeriss-like exercise, AlexNet CONV1 ({SOURCE})")
+            print(format_table(compare_timeloop_eyeriss()))
+        elif target == "cosa":
+            from hwcodesign.validation.cosa import SOURCE, compare_cosa_simba
+
+            print(f"== CoSA Simba-like, ResNet-50 1x1 conv ({SOURCE})")
+            print(format_table(compare_cosa_simba()))
+        else:
+            from hwcodesign.validation.eyeriss import SOURCE, compare_eyeriss_alexnet, format_eyeriss_table
+
+            print(f"== eyeriss_like, AlexNet CONV1-5, batch 4, objective {args.objective} vs the chip ({SOURCE})")
+            print(format_eyeriss_table(compare_eyeriss_alexnet(objective=args.objective, budget=args.budget)))
+        print()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="hwcodesign", description=__doc__.splitlines()[0])
@@ -227,6 +251,15 @@ def build_parser() -> argparse.ArgumentParser:
     ss.add_argument("-l", metavar="LAYOUT", help="ignored (SCALE-Sim's layout file; custom layouts unsupported)")
     ss.add_argument("-s", metavar="Y/N", help="ignored (no per-cycle traces are written)")
     ss.set_defaults(func=_cmd_scalesim)
+
+    va = sub.add_parser("validate", help="reproduce published reference points; print ours vs theirs with errors")
+    va.add_argument("target", choices=("timeloop", "cosa", "eyeriss", "all"),
+                    help="timeloop (Eyeriss-like exercise), cosa (Simba ResNet-50 run), eyeriss (JSSC 2017 AlexNet), "
+                         "or all")
+    va.add_argument("--objective", choices=("latency", "energy", "edp"), default="edp",
+                    help="mapper objective of the eyeriss run (default edp)")
+    va.add_argument("--budget", type=int, default=20_000, help="mappings sampled per layer, eyeriss run (default 20000)")
+    va.set_defaults(func=_cmd_validate)
 
     sub.add_parser("templates", help="list accelerator templates").set_defaults(func=_cmd_templates)
     sub.add_parser("workloads", help="list zoo workloads").set_defaults(func=_cmd_workloads)

@@ -49,6 +49,7 @@ def eyeriss_like(
     psum_spad_words: int = 24,
     dram_bandwidth_bytes_per_cycle: float = 2.4,
     dram_latency_cycles: int = 0,
+    overlapped_fills: bool = True,
     clock_hz: float | str = "200 MHz",
     word_bytes: int = 2,
     tech_node_nm: float = 65.0,
@@ -64,7 +65,10 @@ def eyeriss_like(
     60 MHz link clock, i.e. 480 MB/s = 2.4 bytes per 200 MHz cycle. Assumed: 27 GLB
     banks of 4 KiB; no DRAM latency. The array's rows unroll filter rows R (replicated
     over channels C or filters K) and its columns output rows P (or filters, or
-    samples); the NoC multicasts and reduces partial sums along columns. ``pe_array``'s
+    samples); the NoC multicasts and reduces partial sums along columns. The spads and the
+    GLB have ``overlapped_fills`` (PE I/O FIFOs decouple delivery from compute; the ifmap
+    spad is a sliding window), so fills do not stall the array (JSSC 2017 Table V
+    comparison: `hwcodesign.validation.eyeriss`). ``pe_array``'s
     systolic dataflow ('ws') is only what the systolic engine approximates it with.
 
     Examples
@@ -80,8 +84,9 @@ def eyeriss_like(
         name=name, template="eyeriss_like",
         pe_array=PEArraySpec(rows=rows, cols=cols, dataflow="ws"),
         buffers=(BufferSpec(name="rf", size_bytes=sum(spads), operands=("ifmap", "filter", "ofmap"),
-                            operand_bytes=spads),
-                 BufferSpec(name="glb", size_bytes=glb_bytes, operands=("ifmap", "ofmap"), banks=glb_banks)),
+                            operand_bytes=spads, overlapped_fills=overlapped_fills),
+                 BufferSpec(name="glb", size_bytes=glb_bytes, operands=("ifmap", "ofmap"), banks=glb_banks,
+                            overlapped_fills=overlapped_fills)),
         dram=DRAMSpec(bandwidth_bytes_per_cycle=dram_bandwidth_bytes_per_cycle, latency_cycles=dram_latency_cycles),
         spatial=SpatialSpec(dims=(SpatialDim(name="rows", size=rows, loops=("R", "C", "K"), above="glb"),
                                   SpatialDim(name="cols", size=cols, loops=("P", "K", "N"), above="glb")),

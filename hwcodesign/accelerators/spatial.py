@@ -78,7 +78,11 @@ class SpatialSpec(Spec):
     partial sums of PEs that share an output are added in the network (adder tree or
     PE-to-PE forwarding) before reaching the parent level. ``systolic``: operands are
     skewed through the array, so each fold (each new set of tiles on the array) costs
-    fill and drain cycles (see `hwcodesign.mapper.cost`).
+    fill and drain cycles (see `hwcodesign.mapper.cost`). ``operand_registers``: each
+    MAC keeps its current operands in registers, so consecutive MACs that use the same
+    word (an inner loop that does not index it) read it once; ``False`` makes every MAC
+    read each operand from the innermost level holding it, as Timeloop counts when the
+    architecture declares no register level.
 
     Examples
     --------
@@ -91,6 +95,8 @@ class SpatialSpec(Spec):
     multicast: bool = spec_field(default=True, doc="One parent read feeds all PEs needing the word.")
     reduction: bool = spec_field(default=True, doc="Partial sums are reduced in the network.")
     systolic: bool = spec_field(default=False, doc="Fill and drain cycles per fold (skewed systolic array).")
+    operand_registers: bool = spec_field(
+        default=True, doc="Each MAC holds its operands in registers (False: every MAC reads them, as Timeloop).")
 
     def _check(self) -> None:
         if not self.dims:

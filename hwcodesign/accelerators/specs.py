@@ -102,7 +102,11 @@ class BufferSpec(Spec):
 
     ``size_bytes`` is the total capacity. A double-buffered buffer fills one half while
     the array works out of the other (SCALE-Sim's model), so only
-    :attr:`working_bytes` holds the tile being computed on.
+    :attr:`working_bytes` holds the tile being computed on. A buffer with
+    ``overlapped_fills`` (a buffet, Pellauer et al. ASPLOS 2019, or a sliding-window
+    FIFO) also hides its fills behind the reads but keeps its full capacity: words
+    arrive as the ones no longer needed leave. Fills of any other buffer stall the
+    array (`hwcodesign.mapper.cost`).
 
     Examples
     --------
@@ -122,6 +126,9 @@ class BufferSpec(Spec):
     bandwidth_bytes_per_cycle: float | None = spec_field(
         default=None, gt=0, doc="Bytes it can deliver per cycle; None: sized to never stall the array.")
     double_buffered: bool = spec_field(default=False, doc="Half is filled while the other half is used.")
+    overlapped_fills: bool = spec_field(
+        default=False, doc="Fills overlap the reads at full capacity (a buffet or FIFO, as Timeloop's smartbuffer); "
+                           "otherwise only a double-buffered buffer hides its fills.")
     level: str | None = spec_field(
         default=None, doc="Memory level it belongs to (siblings share one); None: a level named after it.")
     operand_bytes: tuple[int, ...] | None = spec_field(
@@ -130,6 +137,9 @@ class BufferSpec(Spec):
     access_energy_pj_per_byte: tuple[float, ...] | None = spec_field(
         default=None, doc="Characterised energy per byte read or written (as an Accelergy ERT entry): one value, "
                           "or one per operand in `operands` order; None: the EnergyTable's SRAM law by size.")
+    write_energy_pj_per_byte: tuple[float, ...] | None = spec_field(
+        default=None, doc="Characterised energy per byte written, where it differs from reads (same shape as "
+                          "access_energy_pj_per_byte); None: writes cost what reads cost.")
 
     def __post_init__(self) -> None:
         # Checked before the generic type check, whose message would only say "a tuple".
@@ -153,10 +163,13 @@ class BufferSpec(Spec):
             if sum(self.operand_bytes) > self.size_bytes:
                 self._error("operand_bytes", f"partitions summing to <= size_bytes={self.size_bytes}",
                             self.operand_bytes)
-        energies = self.access_energy_pj_per_byte
-        if energies is not None and (len(energies) not in (1, len(self.operands)) or min(energies) < 0):
-            self._error("access_energy_pj_per_byte",
-                        f"None, or 1 or {len(self.operands)} floats >= 0 (one per operand)", energies)
+        for field in ("access_energy_pj_per_byte", "write_energy_pj_per_byte"):
+            energies = getattr(self, field)
+            if energies is not None and (len(energies) not in (1, len(self.operands)) or min(energies) < 0):
+                self._error(field, f"None, or 1 or {len(self.operands)} floats >= 0 (one per operand)", energies)
+        if self.write_energy_pj_per_byte is not None and self.access_energy_pj_per_byte is None:
+            self._error("write_energy_pj_per_byte", "None unless access_energy_pj_per_byte is given",
+                        self.write_energy_pj_per_byte)
 
     @property
     def level_name(self) -> str:
@@ -418,6 +431,8 @@ class Accelerator(Spec):
         """
         buffer = self.buffer(name)
         characterised = buffer.access_energy_pj_per_byte
+        if access == "write" and buffer.write_energy_pj_per_byte is not None:
+            characterised = buffer.write_energy_pj_per_byte
         if characterised is not None:
             return characterised[buffer.operands.index(operand)] if operand and len(characterised) > 1 else max(
                 characterised)

@@ -8,7 +8,8 @@ engine and the mapper share this one model (`BatchCost.record` writes the result
 The model (Timeloop/ZigZag style)
 ---------------------------------
 Levels are numbered innermost first; the MAC units are a virtual level ``-1`` whose
-operand registers hold one word per PE. For each operand and each pair of
+operand registers hold one word per PE (without them, ``SpatialSpec.operand_registers``
+False, the innermost level is read, or updated, on every temporal iteration). For each operand and each pair of
 consecutive levels that hold it (child ``c``, parent ``p``; levels that bypass the
 operand are skipped; DRAM holds everything):
 
@@ -35,8 +36,8 @@ operand are skipped; DRAM holds everything):
   otherwise) per fold (each change of the stationary operand's tile), as
   `hwcodesign.simulator.systolic.folds`. Each buffer (and DRAM) needs its bytes
   divided by its bandwidth (per instance); the layer takes the longest of these and
-  compute (double-buffered overlap), plus the fills of buffers that are not double
-  buffered (exposed), plus the DRAM latency once.
+  compute (double-buffered overlap), plus the fills of buffers that are neither double
+  buffered nor ``overlapped_fills`` (exposed), plus the DRAM latency once.
 - **Energy.** Reads and writes times the accelerator's per-byte energies of the array
   accessed (bank or operand partition), MACs times MAC energy, NoC deliveries times
   the hop energy, DRAM bytes times the DRAM energy, leakage times time.
@@ -121,12 +122,13 @@ class ArchView:
     spatial_loops: tuple[tuple[str, ...], ...]
     multicast: bool
     reduction: bool
+    operand_registers: bool
     fill_cycles: int
     stationary: str | None
     read_pj: np.ndarray
     write_pj: np.ndarray
     bandwidth: np.ndarray
-    double_buffered: np.ndarray
+    double_buffered: np.ndarray  # fills hidden: double buffered or overlapped_fills
     num_pes: int
     area_mm2: float
     constraints: list[tuple[str, int, str | None, float]] = field(default_factory=list)
@@ -182,9 +184,9 @@ def arch_view(acc: Accelerator) -> ArchView:
         spatial_sizes=np.array([d.size for d in array.dims]),
         spatial_above=np.array([level_index[d.above] for d in array.dims]),
         spatial_loops=tuple(d.loops for d in array.dims), multicast=array.multicast, reduction=array.reduction,
-        fill_cycles=fill, stationary=_STATIONARY.get(acc.pe_array.dataflow) if array.systolic else None,
+        operand_registers=array.operand_registers, fill_cycles=fill, stationary=_STATIONARY.get(acc.pe_array.dataflow) if array.systolic else None,
         read_pj=read_pj, write_pj=write_pj, bandwidth=bandwidth,
-        double_buffered=np.array([b.double_buffered for b in acc.buffers] + [True]),
+        double_buffered=np.array([b.double_buffered or b.overlapped_fills for b in acc.buffers] + [True]),
         num_pes=array.num_pes, area_mm2=acc.area_mm2(), constraints=constraints)
 
 
@@ -345,6 +347,7 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     exposed = np.zeros(n)
     folds = np.ones(n)
     full = cum_t[:, L - 1] * s_in[:, L - 1]
+    iterations = T.prod(axis=(1, 2))
 
     for k, view in enumerate(problem.operands):
         a = axes[k]
@@ -364,9 +367,16 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
             size_u = 1 + (ext_u - 1) @ a.T
             axis = np.argmax(a[:, d].T != 0, axis=1)  # the axis of the operand that dimension d indexes
             coef = a[axis, d]
-            h_c, h_u = size_c[rows, axis], size_u[rows, axis]
+            # Halo reuse needs consecutive tiles that overlap. The parent's union tile is one contiguous block
+            # only when every spatial fan-out in it sits inside that first loop; fan-outs outside it repeat the
+            # block at a stride larger than the step, so the overlap is judged on one block.
+            s_blk = s_in[rows, np.minimum(level_seq[first], p)]
+            h_c = size_c[rows, axis]
+            h_u = 1 + ((cum_at(c) * s_blk - 1) @ a.T)[rows, axis]
             count_c = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * np.minimum(coef * step, h_c) / h_c), 1)
             count_u = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * np.minimum(coef * step, h_u) / h_u), 1)
+            if c < 0 and not av.operand_registers:  # no MAC register: a new read (or update) every iteration
+                count_c = count_u = iterations
             between_mask = (av.spatial_above > c) & (av.spatial_above <= p)
             child = size_c.prod(axis=1) * count_c * used_where(av.spatial_above > c)
             shared = av.reduction if view.is_output else av.multicast
@@ -394,7 +404,6 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
             if c < 0 and view.name == av.stationary:
                 folds = np.where(has, suffix_after[rows, first] * f, 1)
 
-    iterations = T.prod(axis=(1, 2))
     compute = iterations + folds * av.fill_cycles
     traffic = reads + writes
     per_buffer = traffic[:, :nb].sum(axis=2) / av.bandwidth[:nb]

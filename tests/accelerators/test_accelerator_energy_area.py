@@ -134,5 +134,9 @@ def test_characterised_energies_override_the_laws():
     fixed = dataclasses.replace(glb, access_energy_pj_per_byte=(9.4,))
     acc2 = dataclasses.replace(acc, buffers=tuple(fixed if b is glb else b for b in acc.buffers))
     assert acc2.buffer_access_energy_pj_per_byte(glb.name, "write", operand="ifmap") == 9.4
+    asym = dataclasses.replace(fixed, write_energy_pj_per_byte=(8.0,))
+    acc3 = dataclasses.replace(acc, buffers=tuple(asym if b is glb else b for b in acc.buffers))
+    assert acc3.buffer_access_energy_pj_per_byte(glb.name, "read", operand="ifmap") == 9.4
+    assert acc3.buffer_access_energy_pj_per_byte(glb.name, "write", operand="ifmap") == 8.0
     with pytest.raises(ConfigError, match="access_energy_pj_per_byte"):
         BufferSpec(name="rf", size_bytes=64, operands=("ifmap", "filter"), access_energy_pj_per_byte=(1.0, 2.0, 3.0))
