@@ -14,8 +14,13 @@ signature will do, which is how the mapper stays below the simulator):
 ``"auto"``
     exhaustive when the space has at most ``budget`` tilings, else random.
 
-The best ``refine`` feasible candidates are then tried with every dominance-pruned
-loop order (`order_variants`). When no candidate fits, the result is the one that
+The best ``refine`` feasible candidates are then improved by a hill climb: each round
+tries every dominance-pruned loop order (`order_variants`) and every move of one prime
+factor of one loop to the adjacent level (`neighbours`) of the current best ``refine``,
+keeps the best ``refine`` of all, and stops after ``climb_rounds`` rounds or when the
+best score stops improving (``climb_rounds=0``: loop orders only, once). With
+``padding=True`` the space also holds padded spatial unrollings (`spatial_choices`),
+as ZigZag's uneven mappings. When no candidate fits, the result is the one that
 violates its constraint least, with ``feasible=False``, the constraint, demand and
 bound in its record: an infeasible layer is data, not an exception.
 
@@ -48,6 +53,7 @@ from hwcodesign.mapper.milp import milp_tiling
 from hwcodesign.mapper.problem import Problem, problem_of
 from hwcodesign.mapper.space import (
     exhaustive_batch,
+    neighbours,
     order_variants,
     random_batch,
     space_size,
@@ -100,7 +106,8 @@ def _evaluate(cost: CostFunction, problem: Problem, acc: Accelerator, batch: Map
 
 def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", search: Search = "auto",
               precision: str = "int8", budget: int = 20_000, refine: int = 16, max_spatial: int = 24,
-              seed: Seed = 0, time_limit_s: float = 10.0, cost: CostFunction = evaluate) -> LayerMapping:
+              seed: Seed = 0, time_limit_s: float = 10.0, cost: CostFunction = evaluate,
+              climb_rounds: int = 8, padding: bool = False) -> LayerMapping:
     """Return the best mapping of ``op`` on ``acc`` for ``objective``.
 
     Parameters
@@ -127,6 +134,10 @@ def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", s
         The MILP solver's time limit.
     cost
         The cost function evaluating a batch of mappings.
+    climb_rounds
+        Rounds of the hill climb on the best candidates (0: one pass of loop orders).
+    padding
+        Also try spatial unrollings that pad the last step (module docstring).
     """
     _check("objective", objective, OBJECTIVES)
     _check("search", search, SEARCHES)
@@ -134,7 +145,7 @@ def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", s
     problem = problem_of(op, precision)
     av = arch_view(acc)
     rng = as_generator(seed)
-    spatial = spatial_choices(problem, av, max_spatial=max_spatial)
+    spatial = spatial_choices(problem, av, max_spatial=max_spatial, padding=padding)
     chosen = search
     if search == "auto":
         chosen = "exhaustive" if space_size(problem, av, spatial) <= budget else "random"
@@ -152,10 +163,29 @@ def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", s
     top = np.argsort(scores)[:refine]
     top = top[np.isfinite(scores[top])]
     candidates: list[tuple[MappingBatch, list[BatchCost]]] = [(batch, costs)]
-    if len(top):
-        variants = order_variants(batch.take(top))
-        candidates.append((variants, _evaluate(cost, problem, acc, variants)))
-        evaluated += len(variants)
+    pool, pool_scores = batch.take(top), scores[top]
+    for round_ in range(max(climb_rounds, 1)):
+        if not len(pool):
+            break
+        moves = order_variants(pool) if climb_rounds == 0 else MappingBatch.concat(
+            [order_variants(pool), neighbours(pool)])
+        move_costs = _evaluate(cost, problem, acc, moves)
+        candidates.append((moves, move_costs))
+        evaluated += len(moves)
+        move_scores = np.concatenate([c.objective(objective) for c in move_costs])
+        merged = MappingBatch.concat([pool, moves])
+        merged_scores = np.concatenate([pool_scores, move_scores])
+        flat = np.concatenate([a.reshape(len(merged), -1) for a in (merged.temporal, merged.spatial, merged.orders)],
+                              axis=1)
+        unique = np.sort(np.unique(flat, axis=0, return_index=True)[1])  # one copy of each mapping
+        merged, merged_scores = merged.take(unique), merged_scores[unique]
+        keep = np.argsort(merged_scores, kind="stable")[:refine]
+        keep = keep[np.isfinite(merged_scores[keep])]
+        improved = merged_scores[keep[0]] < pool_scores.min() if len(keep) else False
+        pool, pool_scores = merged.take(keep), merged_scores[keep]
+        if not improved:
+            break
+        log.debug("%s: climb round %d, best %g", problem.name, round_, pool_scores.min())
     best: tuple[float, MappingBatch, BatchCost, int] | None = None
     for cand, cand_costs in candidates:
         offset = 0

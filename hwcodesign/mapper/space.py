@@ -1,7 +1,10 @@
 """The mapping space of one operator on one accelerator: spatial choices, tilings, loop orders.
 
 Candidates are built as `MappingBatch` arrays. Tile factors are exact divisors of the
-loop bounds (no padding), so every candidate conserves the operator's MACs. Pruning:
+loop bounds (no padding), so every candidate conserves the operator's MACs; with
+``padding=True`` a PE-array dimension may also unroll a loop by its full size when that
+does not divide the bound (ZigZag's "uneven" mapping: a bound of 7 on 4 PEs runs 2 padded
+steps), and the temporal factors then cover the rounded-up quotient. Pruning:
 
 - **spatial**: each PE-array dimension unrolls at most two loop dimensions it allows,
   by factors that divide their bounds and fit its size; of the joint choices the
@@ -12,6 +15,9 @@ loop bounds (no padding), so every candidate conserves the operator's MACs. Prun
 - **dominated orders**: only loops with a factor above 1 matter, and within a level
   the reuse of each operand depends on which loop is innermost, so `order_variants`
   tries each level's innermost loop among its non-trivial ones, the rest kept in order.
+
+`neighbours` gives the local moves of the mapper's hill climb (`hwcodesign.mapper.layer`):
+one prime factor of one loop moved to the adjacent level.
 
 Examples
 --------
@@ -31,7 +37,7 @@ from hwcodesign.mapper.cost import ArchView, MappingBatch, allowed_mask
 from hwcodesign.mapper.problem import Problem
 
 __all__ = ["divisors", "ordered_factorizations", "spatial_choices", "random_batch", "exhaustive_batch",
-           "order_variants", "space_size"]
+           "order_variants", "neighbours", "space_size"]
 
 
 @functools.cache
@@ -51,8 +57,13 @@ def ordered_factorizations(n: int, parts: int) -> np.ndarray:
     return np.concatenate(rows).astype(np.int64)
 
 
-def spatial_choices(problem: Problem, av: ArchView, *, max_spatial: int = 24) -> np.ndarray:
-    """Joint spatial unrollings (choices, spatial dims, loop dims), most PEs used first."""
+def spatial_choices(problem: Problem, av: ArchView, *, max_spatial: int = 24, padding: bool = False) -> np.ndarray:
+    """Joint spatial unrollings (choices, spatial dims, loop dims), most useful PEs first.
+
+    With ``padding``, a dimension of ``size`` PEs may also unroll a loop whose bound it does
+    not divide by ``size`` (the last step padded). Choices are ranked by the PEs doing
+    useful work on average, ``prod(bound / ceil(bound / factor))``, exact ones first on ties.
+    """
     allowed = allowed_mask(problem, av)
     bounds = problem.bounds
     per_dim = []
@@ -60,11 +71,13 @@ def spatial_choices(problem: Problem, av: ArchView, *, max_spatial: int = 24) ->
         dims = [d for d in range(len(bounds)) if allowed[j, d] and bounds[d] > 1]
         options = {tuple([1] * len(bounds))}
         for d in dims:
-            for f in divisors(bounds[d]):
-                if 1 < f <= size:
-                    v = [1] * len(bounds)
-                    v[d] = f
-                    options.add(tuple(v))
+            factors = [f for f in divisors(bounds[d]) if 1 < f <= size]
+            if padding and bounds[d] > size and bounds[d] % size:
+                factors.append(int(size))
+            for f in factors:
+                v = [1] * len(bounds)
+                v[d] = f
+                options.add(tuple(v))
         for d1, d2 in itertools.combinations(dims, 2):
             for f1 in divisors(bounds[d1]):
                 for f2 in divisors(bounds[d2]):
@@ -72,14 +85,16 @@ def spatial_choices(problem: Problem, av: ArchView, *, max_spatial: int = 24) ->
                         v = [1] * len(bounds)
                         v[d1], v[d2] = f1, f2
                         options.add(tuple(v))
-        per_dim.append(sorted(options, key=lambda v: -math.prod(v))[:12])
+        per_dim.append(sorted(options, key=lambda v: (-_useful(bounds, np.array(v)), _padded(bounds, v)))[:12])
     joint = []
     for combo in itertools.product(*per_dim):
         arr = np.array(combo, dtype=np.int64)
         total = arr.prod(axis=0)
-        if all(bounds[d] % total[d] == 0 for d in range(len(bounds))):
+        exact = all(bounds[d] % total[d] == 0 for d in range(len(bounds)))
+        if exact or (padding and all(total[d] <= bounds[d] for d in range(len(bounds)))
+                     and any(_padded(bounds, v) for v in combo)):
             joint.append(arr)
-    joint.sort(key=lambda a: -a.prod())
+    joint.sort(key=lambda a: (-_useful(bounds, a.prod(axis=0)), _padded(bounds, a.prod(axis=0))))
     unique, seen = [], set()
     for arr in joint:
         key = arr.tobytes()
@@ -89,12 +104,22 @@ def spatial_choices(problem: Problem, av: ArchView, *, max_spatial: int = 24) ->
     return np.array(unique[:max_spatial], dtype=np.int64)
 
 
+def _useful(bounds: tuple[int, ...], factors: np.ndarray) -> float:
+    """PEs doing useful work on average: ``prod(bound / ceil(bound / factor))``."""
+    b = np.array(bounds)
+    return float(np.prod(b / -(-b // np.asarray(factors))))
+
+
+def _padded(bounds: tuple[int, ...], factors) -> bool:
+    return any(b % int(f) for b, f in zip(bounds, factors, strict=True))
+
+
 def _canonical_orders(n: int, levels: int, dims: int) -> np.ndarray:
     return np.broadcast_to(np.arange(dims)[::-1], (n, levels, dims)).copy()
 
 
 def _tables(problem: Problem, spatial: np.ndarray, levels: int) -> list[np.ndarray]:
-    quotients = np.array(problem.bounds) // spatial.prod(axis=0)
+    quotients = -(-np.array(problem.bounds) // spatial.prod(axis=0))  # rounded up: padded spatial steps
     return [ordered_factorizations(int(q), levels) for q in quotients]
 
 
@@ -151,3 +176,31 @@ def order_variants(batch: MappingBatch, *, max_per_mapping: int = 256) -> Mappin
                                 np.broadcast_to(batch.spatial[i], (len(combos), *batch.spatial[i].shape)).copy(),
                                 orders))
     return MappingBatch.concat(out)
+
+
+@functools.cache
+def _smallest_prime(n: int) -> int:
+    return next((p for p in range(2, math.isqrt(n) + 1) if n % p == 0), n)
+
+
+def neighbours(batch: MappingBatch) -> MappingBatch:
+    """Each mapping with one prime factor of one loop moved to the level above or below.
+
+    Loop orders and spatial factors are kept; factor products per dimension are unchanged.
+    """
+    n, levels, dims = batch.temporal.shape
+    spf = np.vectorize(_smallest_prime, otypes=[np.int64])
+    out = []
+    for lv in range(levels - 1):
+        for src, dst in ((lv, lv + 1), (lv + 1, lv)):
+            for d in range(dims):
+                rows = np.flatnonzero(batch.temporal[:, src, d] > 1)
+                if not len(rows):
+                    continue
+                moved = batch.take(rows)
+                temporal = moved.temporal.copy()
+                p = spf(temporal[:, src, d])
+                temporal[:, src, d] //= p
+                temporal[:, dst, d] *= p
+                out.append(MappingBatch(temporal, moved.spatial, moved.orders))
+    return MappingBatch.concat(out) if out else batch.take(slice(0, 0))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hwcodesign.accelerators import get_accelerator
 from hwcodesign.core import ConfigError
 from hwcodesign.mapper import Mapping, arch_view, evaluate, map_layer, problem_of
-from hwcodesign.mapper.space import random_batch, spatial_choices
+from hwcodesign.mapper.space import neighbours, random_batch, spatial_choices
 from hwcodesign.workloads.operators import Conv2d, Gemm, Pool
 
 CONV = Conv2d(in_channels=8, out_channels=16, in_h=10, in_w=10, kernel_h=3, kernel_w=3, pad_h=1, pad_w=1, name="c")
@@ -99,3 +99,42 @@ def _timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def test_padded_spatial_unrolling_covers_bounds_and_uses_more_pes():
+    # 7 output rows on 4 PEs that may only unroll P: exact divisors use 1 PE, padding 4 (2 steps, one padded)
+    from hwcodesign.accelerators import Accelerator, BufferSpec, DRAMSpec, PEArraySpec
+    from hwcodesign.accelerators.spatial import SpatialDim, SpatialSpec
+
+    acc = Accelerator(name="rows4", pe_array=PEArraySpec(rows=1, cols=4),
+                      buffers=(BufferSpec(name="glb", size_bytes="64 KiB", operands=("ifmap", "filter", "ofmap")),),
+                      dram=DRAMSpec(bandwidth_bytes_per_cycle=64),
+                      spatial=SpatialSpec(dims=(SpatialDim(name="cols", size=4, loops=("P",), above="glb"),)))
+    op = Conv2d(in_channels=4, out_channels=4, in_h=7, in_w=7, kernel_h=1, kernel_w=1, name="p")
+    problem, av = problem_of(op, "int8"), arch_view(acc)
+    exact, padded = spatial_choices(problem, av), spatial_choices(problem, av, padding=True)
+    assert exact.prod(axis=(1, 2)).max() == 1 and padded.prod(axis=(1, 2)).max() == 4
+    batch = random_batch(problem, av, padded, 300, np.random.default_rng(0))
+    covered = batch.temporal.prod(axis=1) * batch.spatial.prod(axis=1)
+    assert (covered >= np.array(problem.bounds)).all()
+    plain, result = (map_layer(op, acc, objective="latency", padding=p) for p in (False, True))
+    assert result.feasible and result.mapping.iterations == 8 * op.macs // 7 and result.record["macs"] == op.macs
+    assert result.record["latency_cycles"] < plain.record["latency_cycles"]
+
+
+def test_neighbours_move_one_prime_factor_between_adjacent_levels():
+    problem = problem_of(CONV, "int8")
+    av = arch_view(get_accelerator("eyeriss_like"))
+    batch = random_batch(problem, av, spatial_choices(problem, av), 20, np.random.default_rng(0))
+    moved = neighbours(batch)
+    assert len(moved) > 0
+    assert (moved.temporal.prod(axis=1) * moved.spatial.prod(axis=1) == np.array(problem.bounds)).all()
+
+
+def test_hill_climb_never_worse_than_one_pass_of_orders():
+    acc = get_accelerator("eyeriss_like")
+    for objective in ("latency", "energy"):
+        once = map_layer(CONV, acc, objective=objective, search="random", budget=300, climb_rounds=0, seed=3)
+        climbed = map_layer(CONV, acc, objective=objective, search="random", budget=300, seed=3)
+        key = "latency_cycles" if objective == "latency" else "energy_pj"
+        assert climbed.record[key] <= once.record[key] and climbed.evaluated >= once.evaluated
