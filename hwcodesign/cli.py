@@ -7,6 +7,8 @@ Examples
 --------
 >>> main(["simulate", "--workload", "tiny", "--accelerator", "systolic", "--quiet"])
 0
+>>> main(["simulate", "--workload", "tiny", "--engine", "event", "--cores", "2", "--quiet"])
+0
 >>> main(["simulate", "--workload", "tiny", "--accelerator", "sytolic"])
 2
 >>> main(["map", "--workload", "tiny", "--accelerator", "eyeriss_like", "--budget", "500", "--quiet"])
@@ -67,7 +69,16 @@ def _load(args: argparse.Namespace):
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     workload, accelerator = _load(args)
-    if args.engine == "analytical":
+    timeline = None
+    if args.engine != "event" and (args.cores != 1 or args.trace or args.strategy != "layer"):
+        raise ConfigError("--cores, --strategy and --trace need --engine event.")
+    if args.engine == "event":
+        from hwcodesign.simulator.event import run
+
+        result = run(workload, accelerator, cores=args.cores, strategy=args.strategy)
+        table, timeline = result.table, result.timeline
+        how = f"event engine, {args.cores} core(s), {args.strategy} strategy"
+    elif args.engine == "analytical":
         from hwcodesign.simulator.analytical import simulate as analytical
 
         table = analytical(workload, accelerator, objective=args.objective)
@@ -79,6 +90,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         how = f"systolic engine, {args.mode} mode"
     if args.out:
         table.save(args.out)
+    if args.trace:
+        timeline.save_chrome_trace(args.trace)
     if args.plot:
         _save_plot(table, args.plot, f"{workload.name} on {accelerator.name} ({how})")
     if not args.quiet:
@@ -89,7 +102,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         totals = {c: frame[c].sum() for c in TOTAL_COLUMNS if c in frame.columns}
         latency_s = totals.get("latency_cycles", 0) / accelerator.clock_hz
         print("total: " + ", ".join(f"{k}={v:.6g}" for k, v in totals.items()) + f", latency_s={latency_s:.6g}")
-        for path in (args.out, args.plot):
+        if timeline is not None:
+            print(f"makespan: {timeline.makespan_cycles:.6g} cycles ({timeline.makespan_cycles / accelerator.clock_hz:.6g}"
+                  " s; operators overlap, so it can be less than the summed latency)")
+        for path in (args.out, args.plot, args.trace):
             if path:
                 print(f"wrote {path}")
     return 0
@@ -218,8 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "(repeatable)")
     sim.add_argument("--batch", type=int, help="batch size")
     sim.add_argument("--precision", help="operand precision, e.g. int16 (default: the workload's)")
-    sim.add_argument("--engine", choices=("systolic", "analytical"), default="systolic",
-                     help="systolic (closed form, default) or analytical (loop-nest model with the layer mapper)")
+    sim.add_argument("--engine", choices=("systolic", "analytical", "event"), default="systolic",
+                     help="systolic (closed form, default), analytical (loop-nest model with the layer mapper) or "
+                          "event (SimPy multi-core NPU)")
+    sim.add_argument("--cores", type=int, default=1, help="event engine: cores of the NPU (default 1)")
+    sim.add_argument("--strategy", choices=("layer", "pipeline"), default="layer",
+                     help="event engine: split each layer across cores (default) or pipeline layers over cores")
+    sim.add_argument("--trace", type=Path, help="event engine: write a Chrome/Perfetto trace (.json)")
     sim.add_argument("--objective", choices=("latency", "energy", "edp"), default="edp",
                      help="what the analytical engine's mapper minimises (default edp)")
     sim.add_argument("--mode", choices=("default", "scalesim"), default="default",

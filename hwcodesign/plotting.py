@@ -24,7 +24,9 @@ from hwcodesign.core.results import ResultTable
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["axis_label", "plot_latency_breakdown", "plot_energy_breakdown"]
+    from hwcodesign.simulator.event import Timeline
+
+__all__ = ["axis_label", "plot_latency_breakdown", "plot_energy_breakdown", "plot_timeline"]
 
 _UNITS = {"cycles": "cycles", "bytes": "bytes", "pj": "pJ", "s": "s", "hz": "Hz", "mm2": "mm²", "mw": "mW"}
 
@@ -79,4 +81,47 @@ def plot_energy_breakdown(table: ResultTable, *, ax: Axes | None = None) -> Axes
     ax.set_xticks(x, frame["layer"].tolist(), rotation=90, fontsize=7)
     ax.set_ylabel(axis_label("energy_pj"))
     ax.legend()
+    return ax
+
+
+def plot_timeline(timeline: Timeline, *, components: list[str] | None = None, ax: Axes | None = None) -> Axes:
+    """Gantt chart of an event-engine run: one row per component, one bar per busy interval.
+
+    Bars are coloured by what the interval was (``load``, ``store``, ``compute``,
+    ``vector``); ``components`` picks and orders the rows (default: all of them).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from hwcodesign.workloads import get_workload
+    >>> from hwcodesign.accelerators import get_accelerator
+    >>> from hwcodesign.simulator.event import run
+    >>> result = run(get_workload("tiny"), get_accelerator("systolic"), cores=2)
+    >>> ax = plot_timeline(result.timeline)
+    >>> ax.get_xlabel(), len(ax.get_yticks()) == len(result.timeline.components())
+    ('time (cycles)', True)
+    """
+    rows = list(components) if components is not None else timeline.components()
+    kinds: dict[str, list[tuple[float, float]]] = {}
+    bars: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for r in timeline.records:
+        if r.component in rows:
+            kind = r.event.rsplit(" ", 1)[-1]
+            kinds.setdefault(kind, [])
+            bars.setdefault((r.component, kind), []).append((r.start, r.end - r.start))
+    ax = _axes(ax)
+    import matplotlib.pyplot as plt
+
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colour = {kind: colours[i % len(colours)] for i, kind in enumerate(sorted(kinds))}
+    for (component, kind), spans in bars.items():
+        ax.broken_barh(spans, (rows.index(component) - 0.4, 0.8), facecolors=colour[kind])
+    for kind in sorted(kinds):
+        ax.bar(0, 0, color=colour[kind], label=kind)
+    ax.set_yticks(range(len(rows)), rows, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(axis_label("time_cycles"))
+    if kinds:
+        ax.legend(fontsize=7)
     return ax

@@ -220,12 +220,15 @@ class DRAMSpec(Spec):
     Examples
     --------
     >>> DRAMSpec(bandwidth_bytes_per_cycle=16, latency_cycles=100)
-    DRAMSpec(bandwidth_bytes_per_cycle=16.0, bandwidth_scope='shared', latency_cycles=100)
+    DRAMSpec(bandwidth_bytes_per_cycle=16.0, bandwidth_scope='shared', latency_cycles=100, channels=1)
     """
 
     bandwidth_bytes_per_cycle: float = spec_field(gt=0, doc="Bytes per accelerator cycle (per channel).")
     bandwidth_scope: BandwidthScope = spec_field(default="shared", doc="'shared' or 'per_operand' channels.")
     latency_cycles: int = spec_field(default=0, ge=0, doc="Cycles from request to first byte.")
+    channels: int = spec_field(
+        default=1, ge=1, doc="Independent channels of bandwidth_bytes_per_cycle each, addresses interleaved across "
+                             "them (the event engine models them; the closed-form engines see one channel).")
 
 
 #: Keys of `area_breakdown_mm2` besides buffer names; buffers may not use them.

@@ -240,7 +240,7 @@ def scalesim_default(
     Examples
     --------
     >>> scalesim_default().dram
-    DRAMSpec(bandwidth_bytes_per_cycle=10.0, bandwidth_scope='per_operand', latency_cycles=0)
+    DRAMSpec(bandwidth_bytes_per_cycle=10.0, bandwidth_scope='per_operand', latency_cycles=0, channels=1)
     """
     return _systolic_accelerator(template="scalesim_default", **_arguments(locals()))
 

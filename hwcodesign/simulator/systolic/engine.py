@@ -28,7 +28,8 @@ producer's latency does not hide; its row names the producer in ``fused_into``.
 
 Energy is access counts times per-access energy (the accelerator's `EnergyTable`)
 plus leakage times latency: MACs, SRAM reads by the array, SRAM fills from DRAM and
-drains to it, DRAM bytes.
+drains to it, DRAM bytes (`hwcodesign.simulator.accounting`, shared with the event
+engine).
 
 Examples
 --------
@@ -51,6 +52,7 @@ from hwcodesign import __version__
 from hwcodesign.accelerators import Accelerator
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.core.results import ResultTable
+from hwcodesign.simulator.accounting import TRAFFIC_KEYS, energy_breakdown, fused_producers
 from hwcodesign.simulator.systolic.folds import fold_grid
 from hwcodesign.simulator.systolic.scalesim_model import (
     ScaleSimLayerStats,
@@ -66,7 +68,6 @@ __all__ = ["simulate", "simulate_operator", "MODES"]
 
 Mode = Literal["default", "scalesim"]
 MODES = ("default", "scalesim")
-_PJ_PER_MW_S = 1e9  # 1 mW for 1 s is 1 mJ = 1e9 pJ
 
 
 def simulate(workload: Workload, accelerator: Accelerator, *, mode: Mode = "default",
@@ -98,23 +99,15 @@ def simulate(workload: Workload, accelerator: Accelerator, *, mode: Mode = "defa
         "template": accelerator.template,
     }
     records: dict[str, dict[str, Any]] = {}
-    producer_of: dict[str, str] = {}  # fused operator -> the MAC operator whose output it rides on
+    producer_of = fused_producers(workload) if fuse else {}  # fused operator -> its MAC producer
     for op in workload.operators():
-        inputs = workload.inputs(op.name)
-        source = inputs[0] if len(inputs) == 1 else None
-        if fuse and _fusible(op) and source is not None and (
-                source in producer_of or workload[source].gemm_view() is not None):
-            producer = producer_of.get(source, source)
-            producer_of[op.name] = producer
+        producer = producer_of.get(op.name)
+        if producer is not None:
             record = _fused_record(op, accelerator, records[producer]["latency_cycles"])
         else:
             record = simulate_operator(op, accelerator, precision=workload.precision, mode=mode)
         records[op.name] = {**provenance, **record, "fused_into": producer_of.get(op.name, "")}
     return ResultTable(records.values())
-
-
-def _fusible(op: Operator) -> bool:
-    return op.kind == "batchnorm" or (op.kind == "elementwise" and getattr(op, "num_inputs", 2) == 1)
 
 
 def simulate_operator(op: Operator, accelerator: Accelerator, *, precision: str = "int8",
@@ -272,9 +265,7 @@ def _fused_record(op: Operator, acc: Accelerator, producer_latency: int) -> dict
 
 
 def _record(op: Operator, acc: Accelerator, c: dict[str, float], elem: float) -> dict[str, Any]:
-    to_bytes = {name: c[name] * elem for name in (
-        "ifmap_sram_reads", "filter_sram_reads", "ofmap_sram_writes", "ifmap_dram_reads", "filter_dram_reads",
-        "ofmap_dram_writes", "ofmap_dram_reads")}
+    to_bytes = {name: c[name] * elem for name in TRAFFIC_KEYS}
     latency = int(c["compute_cycles"] + c["stall_cycles"])
     macs = op.macs
     dram_read = to_bytes["ifmap_dram_reads"] + to_bytes["filter_dram_reads"] + to_bytes["ofmap_dram_reads"]
@@ -283,7 +274,7 @@ def _record(op: Operator, acc: Accelerator, c: dict[str, float], elem: float) ->
     sram_write = to_bytes["ofmap_sram_writes"]
     # A vector-unit operation is charged as one MAC (an add or a compare is cheaper, an exp dearer).
     arithmetic = macs if op.gemm_view() is not None else op.vector_ops
-    energy = _energy(acc, arithmetic, to_bytes, latency)
+    energy = energy_breakdown(acc, arithmetic, to_bytes, latency)
     seconds = acc.seconds(latency)
     avg_bw = (dram_read + dram_write) / latency if latency else 0.0
     return {
@@ -313,27 +304,4 @@ def _record(op: Operator, acc: Accelerator, c: dict[str, float], elem: float) ->
         "peak_dram_bandwidth_bytes_per_cycle": max(c["peak_dram_words_per_cycle"] * elem, avg_bw),
         **energy,
         **({"scalesim_total_cycles": int(c["scalesim_total_cycles"])} if "scalesim_total_cycles" in c else {}),
-    }
-
-
-def _energy(acc: Accelerator, macs: int, b: dict[str, float], latency: int) -> dict[str, float]:
-    """Energy per component: access counts times per-access energy, plus leakage times time."""
-    def sram(operand: str, access: Literal["read", "write"]) -> float:
-        return acc.buffer_access_energy_pj_per_byte(acc.buffer_for(operand).name, access, operand=operand)
-
-    # The array's SRAM accesses, plus each DRAM transfer's write into (or read out of) its buffer.
-    sram_pj = (b["ifmap_sram_reads"] * sram("ifmap", "read") + b["filter_sram_reads"] * sram("filter", "read")
-               + b["ofmap_sram_writes"] * sram("ofmap", "write")
-               + b["ifmap_dram_reads"] * sram("ifmap", "write") + b["filter_dram_reads"] * sram("filter", "write")
-               + b["ofmap_dram_reads"] * sram("ofmap", "write") + b["ofmap_dram_writes"] * sram("ofmap", "read"))
-    dram_pj = (b["ifmap_dram_reads"] + b["filter_dram_reads"] + b["ofmap_dram_reads"]
-               + b["ofmap_dram_writes"]) * acc.dram_energy_pj_per_byte()
-    mac_pj = macs * acc.mac_energy_pj()
-    leak_pj = acc.leakage_mw() * acc.seconds(latency) * _PJ_PER_MW_S
-    return {
-        "energy_mac_pj": mac_pj,
-        "energy_sram_pj": sram_pj,
-        "energy_dram_pj": dram_pj,
-        "energy_leakage_pj": leak_pj,
-        "energy_pj": mac_pj + sram_pj + dram_pj + leak_pj,
     }

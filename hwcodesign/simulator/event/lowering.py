@@ -1,0 +1,475 @@
+"""Lowering: a workload on an NPU -> a tiled `TaskGraph` (or a `Schedule` replayed as one).
+
+Tiling
+    A MAC operator is its GEMM view (``m x k`` by ``k x n``, ``groups`` times). Its
+    output is cut into tiles of ``m`` rows by ``n`` columns; a tile loads its rows of the
+    streamed input (the ifmap, or a GEMM's ``a``; halos ignored), the columns of the
+    weights it needs (kept resident across the tiles of one column chunk, which are
+    visited innermost), computes ``groups x fold_grid(m_tile, n_tile, k)`` cycles, and
+    stores its output. Splits are aligned to the array dimension they map to, so tiles
+    add no folds where they need not. The default tiling is the coarsest whose working set
+    (input + weight + output tile) fits the scratchpad budget: half the scratchpad with
+    double buffering, all of it without; ``tiling={'layer': (m_tiles, n_tiles)}`` sets
+    it per core share. Non-MAC operators are cut along their elements the same way and run
+    ``ceil(vector_ops / vector_lanes)`` cycles per tile on the vector unit.
+Slots
+    A core's tiles take turns in ``2`` buffer slots with double buffering (tile ``i``
+    loads while tile ``i - 1`` computes) or ``1`` without: the load of a core's tile
+    ``i`` waits for the store of its tile ``i - slots``.
+Fusion
+    With ``fuse=True`` batch norms and one-input elementwise operations applied to a MAC
+    operator's output (`hwcodesign.simulator.accounting.fused_producers`) run per tile on
+    the vector unit between the compute and the store, and move no DRAM bytes.
+Strategies
+    ``'layer'``: every operator is split across all cores (along ``m``, or along ``n``
+    when that loads fewer bytes: each core then loads its own weight columns and all the
+    input); a consumer's loads wait for all of its producers' stores.
+    ``'pipeline'``: operators are assigned whole, in order, to cores in contiguous stages
+    of about equal estimated cycles; a consumer tile waits only for the producer tiles
+    covering its fraction of the streamed input (all of the others), so layers overlap.
+    Activations pass through DRAM in both.
+
+Examples
+--------
+>>> from hwcodesign.workloads import get_workload
+>>> from hwcodesign.accelerators import get_accelerator
+>>> g = lower_network(get_workload("tiny"), get_accelerator("systolic"), cores=2)
+>>> g.tiles["conv"], sorted({t.kind for t in g.tasks})
+(2, ['compute', 'join', 'load', 'store', 'vector'])
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Literal
+
+from hwcodesign.accelerators import Accelerator
+from hwcodesign.core.errors import ConfigError, SimulationError
+from hwcodesign.simulator.accounting import fused_producers
+from hwcodesign.simulator.event.specs import scratchpad_bytes
+from hwcodesign.simulator.event.tasks import Schedule, Task, TaskGraph, input_tensor, weights_tensor
+from hwcodesign.simulator.systolic.folds import FOLD_DIMS, fold_grid
+from hwcodesign.workloads import Workload
+from hwcodesign.workloads.operators import Operator
+from hwcodesign.workloads.precision import bytes_per_element
+
+__all__ = ["Strategy", "STRATEGIES", "lower_network", "lower_schedule", "tile_compute", "vector_cycles"]
+
+Strategy = Literal["layer", "pipeline"]
+STRATEGIES = ("layer", "pipeline")
+
+
+def vector_cycles(vector_ops: int, accelerator: Accelerator) -> int:
+    """Cycles of ``vector_ops`` elementwise operations on the vector unit."""
+    return -(-vector_ops // accelerator.vector_lanes)
+
+
+def tile_compute(op: Operator, accelerator: Accelerator, m: int, n: int, elem: float) -> tuple[int, int, tuple]:
+    """Cycles, MACs and array SRAM bytes (ifmap read, filter read, ofmap written) of an ``m x n`` output tile.
+
+    The cycles are the systolic fold model's (`hwcodesign.simulator.systolic.folds`).
+    """
+    view = op.gemm_view()
+    pe = accelerator.pe_array
+    grid = fold_grid(m=m, n=n, k=view.k, rows=pe.rows, cols=pe.cols, dataflow=pe.dataflow)
+    g = view.groups
+    ifmap, filt = grid.sram_reads()
+    return g * grid.compute_cycles, g * m * n * view.k, (g * ifmap * elem, g * filt * elem,
+                                                         g * grid.ofmap_writes() * elem)
+
+
+def _split(extent: int, parts: int, align: int) -> list[tuple[int, int]]:
+    """At most ``parts`` contiguous ranges covering ``range(extent)``, sizes rounded up to ``align``."""
+    parts = max(1, min(parts, extent))
+    chunk = -(-extent // parts)
+    if align > 1:
+        chunk = -(-chunk // align) * align
+    return [(lo, min(lo + chunk, extent)) for lo in range(0, extent, chunk)]
+
+
+def _part(total: int, lo: int, hi: int, extent: int) -> int:
+    """The integer share of ``total`` bytes of ``range(lo, hi)`` out of ``extent`` (shares sum to ``total``)."""
+    return total * hi // extent - total * lo // extent
+
+
+class _Builder:
+    """Accumulates tasks; tracks each core's tile slots."""
+
+    def __init__(self, cores: int, slots: int) -> None:
+        self.tasks: list[Task] = []
+        self.slots = slots
+        self.core_stores: list[list[int]] = [[] for _ in range(cores)]  # store task of each tile, per core
+        self.stream = 0
+
+    def add(self, task: Task) -> int:
+        self.tasks.append(task)
+        return len(self.tasks) - 1
+
+    def slot_dep(self, core: int) -> list[int]:
+        stores = self.core_stores[core]
+        return [stores[-self.slots]] if len(stores) >= self.slots else []
+
+    def next_stream(self) -> int:
+        self.stream += 1
+        return self.stream
+
+
+def _stage_of(workload: Workload, acc: Accelerator, run_ops: list[Operator], cores: int) -> dict[str, int]:
+    """Contiguous stages of about equal estimated cycles (compute or DRAM time, whichever is longer)."""
+    bw = acc.dram.bandwidth_bytes_per_cycle * acc.dram.channels
+    cost = []
+    for op in run_ops:
+        view = op.gemm_view()
+        compute = tile_compute(op, acc, view.m, view.n, 1.0)[0] if view else vector_cycles(op.vector_ops, acc)
+        cost.append(max(compute, op.bytes(workload.precision) / bw, 1.0))
+    total, acc_cost, stage, out = sum(cost), 0.0, 0, {}
+    for op, c in zip(run_ops, cost):
+        if acc_cost >= total * (stage + 1) / cores and stage < cores - 1:
+            stage += 1
+        out[op.name] = stage
+        acc_cost += c
+    return out
+
+
+def lower_network(workload: Workload, accelerator: Accelerator, *, cores: int = 1, strategy: Strategy = "layer",
+                  tiling: Mapping[str, tuple[int, int]] | None = None, double_buffering: bool = True,
+                  fuse: bool = True) -> TaskGraph:
+    """Lower ``workload`` to a tiled task graph for ``cores`` copies of ``accelerator`` (see the module docstring)."""
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"The 'strategy' argument must be one of {', '.join(map(repr, STRATEGIES))}. "
+                          f"Got {strategy!r}.")
+    tiling = dict(tiling or {})
+    for name, value in tiling.items():
+        if name not in workload:
+            workload[name]  # raises UnknownNameError with suggestions
+        if (not isinstance(value, (tuple, list)) or len(value) != 2
+                or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value)):
+            raise ConfigError(f"The tiling of {name!r} must be (m_tiles, n_tiles), two ints >= 1. Got {value!r}.")
+    precision = workload.precision
+    elem = bytes_per_element(precision)
+    capacity = scratchpad_bytes(accelerator)
+    budget = capacity // 2 if double_buffering else capacity
+    fused = fused_producers(workload) if fuse else {}
+    chains: dict[str, list[Operator]] = defaultdict(list)
+    for name, producer in fused.items():
+        chains[producer].append(workload[name])
+    run_ops = [op for op in workload.operators() if op.name not in fused]
+    stage = _stage_of(workload, accelerator, run_ops, cores) if strategy == "pipeline" else {}
+    b = _Builder(cores, 2 if double_buffering else 1)
+    # tensor (operator name; fused operators alias their MAC producer) -> [(store task, fraction lo, hi)]
+    stores: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+    tiles: dict[str, int] = {}
+    pe = accelerator.pe_array
+    row_dim, col_dim, _ = FOLD_DIMS[pe.dataflow]
+    align = {d: (pe.rows if row_dim == d else pe.cols if col_dim == d else 1) for d in ("m", "n")}
+
+    # tensor -> joins over its stores, in order of the output fraction they cover: (join task, fraction lo)
+    joins: dict[str, list[tuple[int, float]]] = {}
+
+    def producer_deps(op: Operator, streamed: set[str], hi: float) -> list[int]:
+        deps: list[int] = []
+        for src in workload.inputs(op.name):
+            chain = joins[src]
+            if strategy == "pipeline" and src in streamed:
+                # the last join over the producer tiles that start before this tile's fraction ends
+                k = next((i for i, (_, f0) in enumerate(chain) if f0 >= hi and i), len(chain))
+                deps.append(chain[k - 1][0])
+            else:
+                deps.append(chain[-1][0])
+        return deps
+
+    for op in run_ops:
+        view = op.gemm_view()
+        inputs = workload.inputs(op.name)
+        out_bytes = op.bytes(precision, "output")
+        core_list = [stage[op.name]] if strategy == "pipeline" else list(range(cores))
+        if view is not None:
+            a_bytes = op.operands()[0].bytes(precision)
+            w_bytes = op.bytes(precision) - a_bytes - out_bytes
+            b_activation = getattr(op, "b_operand", "weight") != "weight"
+            streamed = set() if b_activation else set(inputs[:1])
+            m, n = view.m, view.n
+            by_m, by_n = _split(m, len(core_list), align["m"]), _split(n, len(core_list), align["n"])
+            split_n = len(by_n) > len(by_m) or (
+                len(by_n) == len(by_m) > 1 and w_bytes + len(by_n) * a_bytes < len(by_m) * w_bytes + a_bytes)
+            shares = [((0, m), r) for r in by_n] if split_n else [(r, (0, n)) for r in by_m]
+        else:
+            a_bytes = op.bytes(precision) - out_bytes
+            w_bytes = 0
+            streamed = set(inputs)
+            m, n = max(1, op.output.elements), 1
+            shares = [(r, (0, 1)) for r in _split(m, len(core_list), 1)]
+        count = 0
+        for core, ((m0, m1), (n0, n1)) in zip(core_list, shares):
+            sa = _part(a_bytes, m0, m1, m)
+            sw = _part(w_bytes, n0, n1, n)
+            so = _part(_part(out_bytes, m0, m1, m), n0, n1, n)
+            if op.name in tiling:
+                mt, nt = tiling[op.name]
+            else:
+                mt, nt = _default_tiling(op, sa, sw, so, m1 - m0, n1 - n0, view, budget, capacity, double_buffering)
+            m_ranges, n_ranges = _ranges(m1 - m0, n1 - n0, mt, nt, align, view is not None, sa, sw, so, budget)
+            while op.name not in tiling and _tile_bytes(sa, sw, so, m1 - m0, n1 - n0, m_ranges, n_ranges) > budget:
+                # integer splits can exceed the average tile: refine until the largest tile fits
+                if mt < m1 - m0:
+                    mt += 1
+                elif nt < n1 - n0:
+                    nt += 1
+                else:
+                    break
+                m_ranges, n_ranges = _ranges(m1 - m0, n1 - n0, mt, nt, align, view is not None, sa, sw, so, budget)
+            for nlo, nhi in n_ranges:
+                w_task, w_key = -1, ""
+                tw = _part(sw, nlo, nhi, n1 - n0)
+                for i, (mlo, mhi) in enumerate(m_ranges):
+                    count += 1
+                    tag = f"{op.name}/t{count - 1}@{core}"
+                    ta = _part(sa, mlo, mhi, m1 - m0)
+                    to = _part(_part(so, mlo, mhi, m1 - m0), nlo, nhi, n1 - n0)
+                    lo, hi = (m0 + mlo) / m, (m0 + mhi) / m
+                    deps = b.slot_dep(core) + producer_deps(op, streamed, hi)
+                    reads, frees = [], []
+                    if view is not None and i == 0 and tw:
+                        w_key = f"{tag}.w"
+                        w_deps = b.slot_dep(core) + producer_deps(op, set(), hi)
+                        w_task = b.add(Task(f"{tag} load", op.name, core, "dma", "load", w_deps, nbytes=tw,
+                                            operand="filter", stream=b.next_stream(),
+                                            alloc=((w_key, tw, None),)))
+                    a_key = f"{tag}.in"
+                    load = b.add(Task(f"{tag} load", op.name, core, "dma", "load", deps, nbytes=ta, operand="ifmap",
+                                      stream=b.next_stream(), alloc=((a_key, ta, None),)))
+                    reads.append(a_key)
+                    frees.append(a_key)
+                    cdeps = [load]
+                    if w_key:
+                        reads.append(w_key)
+                        cdeps.append(w_task)
+                        if i == len(m_ranges) - 1:
+                            frees.append(w_key)
+                    o_key = f"{tag}.out"
+                    if view is not None:
+                        cycles, macs, sram = tile_compute(op, accelerator, mhi - mlo, nhi - nlo, elem)
+                        last = b.add(Task(f"{tag} compute", op.name, core, "mac", "compute", cdeps, cycles=cycles,
+                                          alloc=((o_key, to, None),), reads=tuple(reads), free=tuple(frees),
+                                          arithmetic=macs, macs=macs, ifmap_sram_bytes=sram[0],
+                                          filter_sram_bytes=sram[1], ofmap_sram_bytes=sram[2]))
+                    else:
+                        ops_part = _part(op.vector_ops, m0 + mlo, m0 + mhi, m)
+                        last = b.add(Task(f"{tag} vector", op.name, core, "vector", "vector", cdeps,
+                                          cycles=vector_cycles(ops_part, accelerator), alloc=((o_key, to, None),),
+                                          reads=tuple(reads), free=tuple(frees), arithmetic=ops_part))
+                    for f in chains.get(op.name, ()):
+                        f_ops = f.vector_ops * to // out_bytes if out_bytes else 0
+                        last = b.add(Task(f"{f.name}/t{count - 1}@{core} vector", f.name, core, "vector", "vector",
+                                          [last], cycles=vector_cycles(f_ops, accelerator), arithmetic=f_ops))
+                    store = b.add(Task(f"{tag} store", op.name, core, "dma", "store", [last], nbytes=to,
+                                       operand="ofmap", engine=1, stream=b.next_stream(), free=(o_key,)))
+                    b.core_stores[core].append(store)
+                    stores[op.name].append((store, lo, hi))
+        # One zero-time join per store, chained in fraction order: a consumer waits on one task.
+        chain: list[tuple[int, float]] = []
+        for store, lo, _ in sorted(stores[op.name], key=lambda e: (e[1], e[0])):
+            deps = [store] + ([chain[-1][0]] if chain else [])
+            if strategy != "pipeline" and chain:
+                chain[-1] = (chain[-1][0], lo)
+                b.tasks[chain[-1][0]].deps.append(store)
+                continue
+            chain.append((b.add(Task(f"{op.name} ready<={lo:.3g}", op.name, -1, "none", "join", deps)), lo))
+        joins[op.name] = chain
+        for f in chains.get(op.name, ()):
+            joins[f.name] = chain
+        tiles[op.name] = count
+    return TaskGraph(b.tasks, [op.name for op in workload.operators()], strategy, cores, tiles)
+
+
+def _ranges(ms: int, ns: int, mt: int, nt: int, align: dict[str, int], mac: bool, sa: int, sw: int, so: int,
+            budget: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Split a core share into tile ranges, aligned to the array unless alignment makes a tile too big."""
+    if mac:
+        m_ranges, n_ranges = _split(ms, mt, align["m"]), _split(ns, nt, align["n"])
+        if _tile_bytes(sa, sw, so, ms, ns, m_ranges, n_ranges) <= budget:
+            return m_ranges, n_ranges
+    return _split(ms, mt, 1), _split(ns, nt, 1)
+
+
+def _tile_bytes(sa: int, sw: int, so: int, ms: int, ns: int, m_ranges: list, n_ranges: list) -> int:
+    """The largest working set (input + weight + output bytes) of the tiles."""
+    a = max(_part(sa, lo, hi, ms) for lo, hi in m_ranges)
+    w = max(_part(sw, lo, hi, ns) for lo, hi in n_ranges)
+    o = max(_part(_part(so, mlo, mhi, ms), nlo, nhi, ns) for mlo, mhi in m_ranges for nlo, nhi in n_ranges)
+    return a + w + o
+
+
+def _default_tiling(op: Operator, sa: int, sw: int, so: int, ms: int, ns: int, view, budget: int, capacity: int,
+                    double_buffering: bool) -> tuple[int, int]:
+    """The coarsest (m_tiles, n_tiles) whose working set fits ``budget``; `SimulationError` if none does."""
+    nt_max = ns if view is not None else 1
+    for nt in range(1, nt_max + 1):
+        w = sw / nt
+        if w > budget / 2 and nt < nt_max:
+            continue
+        room = budget - w
+        if room <= 0:
+            continue
+        mt = max(1, math.ceil((sa + so / nt) / room))
+        if mt <= ms:
+            return mt, nt
+    smallest = sa / ms + sw / nt_max + so / (ms * nt_max)
+    raise SimulationError(
+        f"Operator {op.name!r} does not fit the scratchpad: its smallest tile needs {smallest:.0f} bytes, the "
+        f"budget is {budget} bytes ({'half of ' if double_buffering else ''}a {capacity}-byte capacity).")
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+def lower_schedule(workload: Workload, accelerator: Accelerator, schedule: Schedule, *, cores: int = 1) -> TaskGraph:
+    """Turn a `Schedule` into a task graph that replays it step by step (see `hwcodesign.simulator.event.tasks`).
+
+    Each unit of each core runs its steps in order. A step depends on the step that makes
+    its tensor available (resident on the core, or in DRAM); when only a later step does,
+    it depends on that one (a deadlock the engine reports), and when none does, on
+    nothing that can ever happen (``Task.waits_for`` says what).
+    """
+    if not isinstance(schedule, Schedule):
+        raise ConfigError(f"The 'schedule' argument must be a Schedule. Got {schedule!r}.")
+    precision = workload.precision
+    elem = bytes_per_element(precision)
+    sizes: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    for op in workload.operators():
+        sizes[op.name] = op.bytes(precision, "output")
+        owner[op.name] = op.name
+        if op.bytes(precision, "weight"):
+            sizes[weights_tensor(op.name)] = op.bytes(precision, "weight")
+            owner[weights_tensor(op.name)] = op.name
+        if not workload.inputs(op.name) and op.bytes(precision, "input"):
+            sizes[input_tensor(op.name)] = op.bytes(precision, "input")
+            owner[input_tensor(op.name)] = op.name
+    steps = schedule.steps
+    for i, step in enumerate(steps):
+        if step.core >= cores:
+            raise ConfigError(f"Step {i} ({step.action} {step.target!r}) is on core {step.core}; "
+                              f"the NPU has {cores} core(s).")
+        if step.action == "compute":
+            workload[step.target]  # UnknownNameError with suggestions
+        elif step.target not in sizes:
+            from hwcodesign.core.errors import UnknownNameError
+
+            raise UnknownNameError(f"tensor of step {i} ({step.action})", step.target, sizes)
+
+    def needs(op: Operator) -> list[str]:
+        names = list(workload.inputs(op.name))
+        for t in (input_tensor(op.name), weights_tensor(op.name)):
+            if t in sizes:
+                names.append(t)
+        return names
+
+    def makes_resident(step, tensor: str, core: int) -> bool:
+        return step.core == core and ((step.action == "load" and step.target == tensor)
+                                      or (step.action == "compute" and step.target == tensor))
+
+    tasks: list[Task] = []
+    resident: dict[tuple[str, int], int] = {}  # (tensor, core) -> task making it resident
+    in_dram: dict[str, int] = {}  # tensor -> last store task
+    users: dict[tuple[str, int], list[int]] = defaultdict(list)  # readers and stores since it became resident
+    last_on_unit: dict[tuple[int, str], int] = {}
+    pending_loads: dict[tuple[str, int], list[int]] = defaultdict(list)
+    forward: list[tuple[int, int, str]] = []  # (task, step index, why) resolved once indices are known
+    step_task: dict[int, int] = {}
+
+    def find_later(i: int, pred) -> int | None:
+        return next((j for j in range(i + 1, len(steps)) if pred(steps[j])), None)
+
+    for i, step in enumerate(steps):
+        core, target = step.core, step.target
+        deps: list[int] = []
+        waits = ""
+        unit = {"compute": "mac", "load": "dma", "store": "dma", "free": "none"}[step.action]
+        if step.action == "compute":
+            op = workload[target]
+            if op.gemm_view() is None:
+                unit = "vector"
+            for t in needs(op):
+                if (t, core) in resident:
+                    deps.append(resident[t, core])
+                else:
+                    j = find_later(i, lambda s, t=t, c=core: makes_resident(s, t, c))
+                    if j is None:
+                        waits = f"tensor {t!r} never becomes resident on core {core}"
+                    else:
+                        forward.append((len(tasks), j, ""))
+        elif step.action == "load":
+            if target in in_dram:
+                deps.append(in_dram[target])
+            elif target not in workload:  # weights and network inputs start in DRAM
+                pass
+            else:
+                j = find_later(i, lambda s, t=target: s.action == "store" and s.target == t)
+                if j is None:
+                    waits = f"tensor {target!r} is never stored to DRAM"
+                else:
+                    forward.append((len(tasks), j, ""))
+        else:  # store, free: the tensor must be resident on this core
+            if (target, core) in resident:
+                deps.append(resident[target, core])
+                if step.action == "free":
+                    deps += users[target, core]
+            else:
+                j = find_later(i, lambda s, t=target, c=core: makes_resident(s, t, c))
+                if j is None:
+                    waits = f"tensor {target!r} is never resident on core {core}"
+                else:
+                    forward.append((len(tasks), j, ""))
+        key = (core, "dma" if unit == "dma" else unit)
+        if unit != "none" and key in last_on_unit:
+            deps.append(last_on_unit[key])
+        name = f"step{i} {step.action} {target}@{core}"
+        if step.action == "compute":
+            op = workload[target]
+            view = op.gemm_view()
+            reads = tuple(needs(op))
+            alloc = ((target, sizes[target], step.offset_bytes),)
+            if view is not None:
+                cycles, macs, sram = tile_compute(op, accelerator, view.m, view.n, elem)
+                task = Task(name, target, core, "mac", "compute", deps, cycles=cycles, alloc=alloc, reads=reads,
+                            arithmetic=macs, macs=macs, ifmap_sram_bytes=sram[0], filter_sram_bytes=sram[1],
+                            ofmap_sram_bytes=sram[2], waits_for=waits)
+            else:
+                task = Task(name, target, core, "vector", "vector", deps, cycles=vector_cycles(op.vector_ops,
+                            accelerator), alloc=alloc, reads=reads, arithmetic=op.vector_ops, waits_for=waits)
+            for t in reads:
+                for load in pending_loads.pop((t, core), []):
+                    tasks[load].op = target  # a load is charged to the operator that reads it
+        elif step.action == "load":
+            operand = "filter" if target.endswith(".weights") else "ifmap"
+            task = Task(name, owner[target], core, "dma", "load", deps, nbytes=sizes[target], operand=operand,
+                        stream=i + 1, alloc=((target, sizes[target], step.offset_bytes),), waits_for=waits)
+            pending_loads[target, core].append(len(tasks))
+        elif step.action == "store":
+            task = Task(name, owner[target], core, "dma", "store", deps, nbytes=sizes[target], operand="ofmap",
+                        engine=1, stream=i + 1, waits_for=waits)
+        else:
+            task = Task(name, owner[target], core, "none", "free", deps, free=(target,), waits_for=waits)
+        index = len(tasks)
+        tasks.append(task)
+        step_task[i] = index
+        if unit != "none":
+            last_on_unit[key] = index
+        if step.action in ("compute", "load"):
+            resident[target, core] = index
+            users[target, core] = []
+        elif step.action == "store":
+            in_dram[target] = index
+            users[target, core].append(index)
+        else:
+            resident.pop((target, core), None)
+        if step.action == "compute":
+            for t in task.reads:
+                users[t, core].append(index)
+    for task_index, step_index, _ in forward:
+        tasks[task_index].deps.append(step_task[step_index])
+    return TaskGraph(tasks, [op.name for op in workload.operators()], "schedule", cores,
+                     {op.name: 1 for op in workload.operators()})
