@@ -172,11 +172,10 @@ def zigzag_cost(hardware: str):
         components = dict(c.energy_components)
         components["dram"] = components["dram"] + c.write_bytes[:, nb].sum(axis=1) * (
             DRAM_WRITE_PJ_PER_BYTE - DRAM_READ_PJ_PER_BYTE)
-        # ofmap tile of the outermost on-chip level: temporal factors below DRAM times every spatial factor
-        extents = batch.temporal[:, :-1].prod(axis=1) * batch.spatial.prod(axis=1)
-        tile = np.ones(len(batch))
-        for axis in problem.operand("ofmap").axes:
-            tile = tile * (1 + sum(coef * (extents[:, d] - 1) for d, coef in axis))
+        # ofmap tile of the outermost on-chip level: temporal factors below DRAM times every spatial factor,
+        # clipped to the layer (a padded tile off-loads only its real outputs)
+        extents = np.minimum(batch.temporal[:, :-1].prod(axis=1) * batch.spatial.prod(axis=1), problem.bounds)
+        tile = problem.axis_sizes("ofmap", extents).prod(axis=1)
         offload = np.minimum(tile * problem.elem_bytes, c.write_bytes[:, nb, OPERANDS.index("ofmap")])
         # ZigZag: computation, stretched by bandwidth stalls (ours: the busiest buffer or DRAM besides the
         # last output tile), then the last tile's off-loading and the systolic drain

@@ -15,7 +15,11 @@ operand are skipped; DRAM holds everything):
 
 - **Tile.** A level's tile spans the temporal factors of its own and inner levels and
   the spatial factors of the dimensions fanning out from it or inner levels; its
-  footprint follows the operand's projection (halo included, `Problem.footprint`).
+  footprint is the distinct words its loops reach through the operand's projection
+  (`Problem.axis_sizes`: halo included, input rows between strided windows excluded).
+- **Padding.** A padded unrolling runs tiles past the operand's edge: compute cycles and
+  buffer capacity count the padded tiles, traffic and accesses only the real words (each
+  axis scaled by its real share of the padded extent).
 - **Refetches.** Walk the temporal loops above ``c`` from the innermost outwards; the
   child's tile changes at the first loop (factor > 1) that indexes the operand and at
   every loop outside it; loops inside it that do not index the operand reuse the tile
@@ -305,6 +309,16 @@ def _axis_matrix(problem: Problem) -> list[np.ndarray]:
     return out
 
 
+def _new_share(sizes, ext: np.ndarray, rows: np.ndarray, d: np.ndarray, step: np.ndarray,
+               axis: np.ndarray) -> np.ndarray:
+    """Share of a tile of ``ext`` that is new after it moves ``step`` along dimension ``d``: what the
+    moved tile adds to the union along ``axis`` (at most the whole tile), over the tile's size there."""
+    moved = ext.copy()
+    moved[rows, d] += step
+    h = sizes(ext)[rows, axis]
+    return np.minimum(sizes(moved)[rows, axis] - h, h) / h
+
+
 def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCost:
     """Evaluate every mapping of ``batch`` for ``problem`` on ``acc`` (see the module docstring)."""
     av = arch_view(acc)
@@ -349,11 +363,21 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     full = cum_t[:, L - 1] * s_in[:, L - 1]
     iterations = T.prod(axis=(1, 2))
 
+    real_bounds = np.array(problem.bounds, dtype=np.float64)
     for k, view in enumerate(problem.operands):
         a = axes[k]
         relevant = view.relevant(D)
         holders = [lv for lv in range(L) if (view.name, lv) in av.holder]
-        total = np.prod(1 + (full - 1) @ a.T, axis=1)  # distinct words of the (padded) operand
+
+        def sizes(ext: np.ndarray, name: str = view.name) -> np.ndarray:
+            return problem.axis_sizes(name, ext)
+
+        total = np.prod(sizes(real_bounds))  # distinct words of the operand
+        # Padded unrollings run tiles past the operand's edge; the data there does not exist, so
+        # traffic and accesses count only the real part (per axis, the real share of the padded
+        # extent: exact for plain axes, each word counted once per sweep), compute and capacity
+        # keep the padded tiles.
+        real = np.prod(sizes(real_bounds) / sizes(full), axis=1)
         for c, p in zip([-1, *holders[:-1]], holders, strict=True):
             rel = relevant[dim_seq] & (factors > 1) & (level_seq > c)
             has = rel.any(axis=1)
@@ -363,25 +387,23 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
             step = cum_at(c)[rows, d] * s_in[rows, level_seq[first], d]
             ext_c = cum_at(c) * s_at(c)
             ext_u = cum_at(c) * s_at(p)
-            size_c = 1 + (ext_c - 1) @ a.T
-            size_u = 1 + (ext_u - 1) @ a.T
+            size_c = sizes(ext_c)
+            size_u = sizes(ext_u)
             axis = np.argmax(a[:, d].T != 0, axis=1)  # the axis of the operand that dimension d indexes
-            coef = a[axis, d]
             # Halo reuse needs consecutive tiles that overlap. The parent's union tile is one contiguous block
             # only when every spatial fan-out in it sits inside that first loop; fan-outs outside it repeat the
-            # block at a stride larger than the step, so the overlap is judged on one block.
-            s_blk = s_in[rows, np.minimum(level_seq[first], p)]
-            h_c = size_c[rows, axis]
-            h_u = 1 + ((cum_at(c) * s_blk - 1) @ a.T)[rows, axis]
-            count_c = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * np.minimum(coef * step, h_c) / h_c), 1)
-            count_u = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * np.minimum(coef * step, h_u) / h_u), 1)
+            # block at a stride larger than the step, so the overlap is judged on one block. A step of the
+            # first loop moves the tile by ``step`` along d and fetches what the moved tile adds to the union.
+            ext_blk = cum_at(c) * s_in[rows, np.minimum(level_seq[first], p)]
+            count_c = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * _new_share(sizes, ext_c, rows, d, step, axis)), 1)
+            count_u = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * _new_share(sizes, ext_blk, rows, d, step, axis)), 1)
             if c < 0 and not av.operand_registers:  # no MAC register: a new read (or update) every iteration
                 count_c = count_u = iterations
             between_mask = (av.spatial_above > c) & (av.spatial_above <= p)
-            child = size_c.prod(axis=1) * count_c * used_where(av.spatial_above > c)
+            child = size_c.prod(axis=1) * count_c * used_where(av.spatial_above > c) * real
             shared = av.reduction if view.is_output else av.multicast
             parent = (size_u.prod(axis=1) * count_u if shared
-                      else size_c.prod(axis=1) * count_c * used_where(between_mask)) * used_where(av.spatial_above > p)
+                      else size_c.prod(axis=1) * count_c * used_where(between_mask)) * used_where(av.spatial_above > p) * real
             pb = av.holder[(view.name, p)]
             cb = av.holder[(view.name, c)] if c >= 0 else None
             if view.is_output:
@@ -416,9 +438,9 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     # constraints: capacities per buffer instance, then spatial sizes and allowed loops
     demands, bounds, names = [], [], []
     tile_sizes = {}
-    for k, view in enumerate(problem.operands):
+    for view in problem.operands:
         for lv in range(L - 1):
-            tile_sizes[(view.name, lv)] = np.prod(1 + (cum_t[:, lv] * s_in[:, lv] - 1) @ axes[k].T, axis=1) * elem
+            tile_sizes[(view.name, lv)] = np.prod(problem.axis_sizes(view.name, cum_t[:, lv] * s_in[:, lv]), axis=1) * elem
     for bname, bi, operand, capacity in av.constraints:
         lv = int(av.buffer_level[bi])
         held = acc.buffer(bname).operands if operand is None else (operand,)

@@ -1,10 +1,12 @@
 """A MAC operator as the mapper sees it: loop dimensions, bounds, and each operand's projection.
 
 Every operand axis is an affine sum of loop dimensions: a conv's ifmap rows are
-``P * stride_h + R * dilation_h``, so a tile spanning ``p`` output rows and ``r`` filter
-rows touches ``(p - 1) * stride_h + (r - 1) * dilation_h + 1`` input rows (the halo).
-A tile's footprint is the product over axes of ``1 + sum(coef * (extent - 1))``.
-Operands are ordered ifmap, filter, ofmap (the accelerator's operand names).
+``P * stride_h + R * dilation_h``. A tile's footprint is the product over axes of the
+number of distinct indices its loops reach on that axis (`axis_extent`): for a window
+axis, the union of the tile's windows. A tile spanning ``p`` output rows and ``r`` filter
+rows at stride 1 touches ``p + r - 1`` input rows (the halo); at a stride larger than the
+window (a 1x1 conv at stride 2) the rows between windows are never read, and it touches
+``p * r``. Operands are ordered ifmap, filter, ofmap (the accelerator's operand names).
 
 Examples
 --------
@@ -17,6 +19,10 @@ Examples
 (['ifmap', 'filter', 'ofmap'], ('m', 'g', 'n', 'k', 'm', 'm', 'k', 'k'))
 >>> problem.footprint("ifmap", dict(zip(problem.dims, problem.bounds)))  # 3 channels x 7 rows x 8 columns
 168
+>>> pointwise = problem_of(Conv2d(in_channels=3, out_channels=8, in_h=8, in_w=8, kernel_h=1, kernel_w=1,
+...                               stride_h=2, stride_w=2), "int8")
+>>> pointwise.footprint("ifmap", dict(zip(pointwise.dims, pointwise.bounds)))  # 3 channels x 4 rows x 4 columns
+48
 """
 
 from __future__ import annotations
@@ -31,10 +37,43 @@ from hwcodesign.core.errors import ConfigError
 from hwcodesign.workloads.operators import Conv2d, Gemm, Operator
 from hwcodesign.workloads.precision import bytes_per_element
 
-__all__ = ["OperandView", "Problem", "problem_of"]
+__all__ = ["OperandView", "Problem", "axis_extent", "problem_of"]
 
 #: One operand axis: ((dimension index, coefficient), ...).
 Axis = tuple[tuple[int, int], ...]
+
+
+def axis_extent(axis: Axis, extents: np.ndarray) -> np.ndarray:
+    """Distinct indices ``sum(coef * i_d)`` that ``0 <= i_d < extents[..., d]`` reach on one operand axis.
+
+    The one place for the size of a tile along an axis. A plain axis (one dimension) has
+    its extent. A window axis ``P * s + R * t`` (output rows at stride ``s``, filter rows at
+    dilation ``t``) has the size of the union of the ``P`` windows: with ``g = gcd(s, t)``,
+    ``s' = s / g``, ``t' = t / g``, the windows fall into ``c = min(t', P)`` residue classes
+    mod ``t'``, disjoint from each other; in each, consecutive windows are intervals of
+    ``R`` (in units of ``t``) ``s'`` apart, so the union is ``(P - c) * min(s', R) + c * R``.
+    For dilation 1 that is ``min((P - 1) * s + R, P * R)``. An axis of three or more terms
+    (none of our operators has one) takes its bounding box, an upper bound. Vectorised over
+    the leading dimensions of ``extents`` (``(..., dims)``, floats or ints).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = ((0, 2), (1, 1))  # P * 2 + R: stride 2, dilation 1
+    >>> axis_extent(rows, np.array([[4, 3], [4, 1], [4, 2]])).tolist()  # 4 output rows, R = 3, 1, 2
+    [9, 4, 8]
+    """
+    e = np.asarray(extents)
+    if len(axis) == 1:
+        return e[..., axis[0][0]]
+    if len(axis) == 2:
+        (d1, s), (d2, t) = axis
+        g = math.gcd(s, t)
+        s, t = s // g, t // g
+        p, r = e[..., d1], e[..., d2]
+        classes = np.minimum(t, p)
+        return (p - classes) * np.minimum(s, r) + classes * r
+    return 1 + sum(c * (e[..., d] - 1) for d, c in axis)
 
 
 @dataclass(frozen=True)
@@ -71,10 +110,16 @@ class Problem:
         """The operand called ``name`` ('ifmap', 'filter', 'ofmap')."""
         return next(o for o in self.operands if o.name == name)
 
+    def axis_sizes(self, operand: str, extents: np.ndarray) -> np.ndarray:
+        """Per axis of ``operand``, the distinct indices a tile of ``extents`` (``(..., dims)``) touches:
+        an array ``(..., axes)`` (see `axis_extent`)."""
+        e = np.asarray(extents)
+        return np.stack([axis_extent(axis, e) for axis in self.operand(operand).axes], axis=-1)
+
     def footprint(self, operand: str, extents: Mapping[str, int]) -> int:
         """Elements of ``operand`` touched by a tile of the given per-dimension extents."""
-        ext = [extents.get(d, 1) for d in self.dims]
-        return math.prod(1 + sum(c * (ext[d] - 1) for d, c in axis) for axis in self.operand(operand).axes)
+        ext = np.array([extents.get(d, 1) for d in self.dims], dtype=np.int64)
+        return int(np.prod(self.axis_sizes(operand, ext)))
 
 
 def problem_of(op: Operator, precision: str = "int8") -> Problem:
