@@ -199,9 +199,14 @@ def _cmd_workloads(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from hwcodesign.validation.comparison import format_table
 
+    if args.target != "gpu" and (args.measured or args.device or args.out):
+        raise ConfigError("--measured, --device and --out are options of 'validate gpu'.")
+    # 'all' is the accelerator references; 'gpu' (about a minute of fitting) is run on its own.
     targets = ("timeloop", "cosa", "eyeriss") if args.target == "all" else (args.target,)
     for target in targets:
-        if target == "timeloop":
+        if target == "gpu":
+            _validate_gpu(args)
+        elif target == "timeloop":
             from hwcodesign.validation.timeloop import SOURCE, compare_timeloop_eyeriss
 
             print(f"== Timeloop/Accelergy Eyeriss-like exercise, AlexNet CONV1 ({SOURCE})")
@@ -217,6 +222,138 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"== eyeriss_like, AlexNet CONV1-5, batch 4, objective {args.objective} vs the chip ({SOURCE})")
             print(format_eyeriss_table(compare_eyeriss_alexnet(objective=args.objective, budget=args.budget)))
         print()
+    return 0
+
+
+def _fmt(frame) -> str:
+    return frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+def _validate_gpu(args: argparse.Namespace) -> None:
+    from hwcodesign.validation.gpu import validate_gpu
+
+    result = validate_gpu(args.measured, device=args.device)
+    what = (f"{args.measured} with the shipped parameters" if args.measured else
+            "DeepBench kernels and NB201 networks, leave-one-device-out (each device predicted from its datasheet "
+            "with parameters fitted on the others)")
+    print(f"== GPU model vs measured runs: {what}; APE in %")
+    for name, table in result.tables.items():
+        print(f"-- {name}")
+        print(_fmt(table))
+    if args.out:
+        rows = result.rows.drop(columns=["predicted_ms", "ape"]).assign(predicted_ms=result.rows["predicted_ms"],
+                                                                         ape=result.rows["ape"])
+        try:
+            rows.to_csv(args.out, index=False)
+        except OSError as exc:
+            raise ConfigError(f"Cannot write {str(args.out)!r}: {exc}") from None
+        print(f"wrote {args.out}")
+
+
+def _gpu_params(path):
+    from hwcodesign.simulator.gpu.params import DEFAULT_PARAMS, GPUModelParams
+
+    if path is None:
+        return DEFAULT_PARAMS
+    import json
+
+    try:
+        return GPUModelParams.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"Cannot read GPU model parameters {str(path)!r}: {exc}") from None
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from hwcodesign.accelerators.gpus import load_gpu_catalog
+    from hwcodesign.simulator.gpu import predict_network
+    from hwcodesign.workloads import load_workload
+
+    if args.catalog:
+        load_gpu_catalog(args.catalog)
+    workload = load_workload(args.workload, precision=args.precision).with_batch(args.batch)
+    pred = predict_network(workload, args.device, precision=args.precision, params=_gpu_params(args.params),
+                           fusion=args.fusion)
+    if args.out:
+        import json
+
+        payload = {"workload": pred.workload, "device": pred.device, "batch": pred.batch,
+                   "precision": pred.precision, "fusion": args.fusion, "latency_ms": pred.latency_ms,
+                   "operators": list(pred.table)}
+        try:
+            Path(args.out).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"Cannot write {str(args.out)!r}: {exc}") from None
+    if not args.quiet:
+        frame = pred.table.to_dataframe()
+        cols = ["layer", "kind", "kernel_model", "flops", "bytes", "tensor_cores", "gpu_s", "dispatch_s",
+                "latency_ms", "bound"]
+        print(f"{pred.workload} (batch {pred.batch}, {pred.precision}, {args.fusion}) on {pred.device}")
+        print(_fmt(frame[cols]))
+        print(f"latency_ms={pred.latency_ms:.6g}")
+        if args.out:
+            print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    import json
+
+    import pandas as pd
+
+    from hwcodesign.accelerators.gpus import get_gpu
+    from hwcodesign.validation.gpu import (
+        ape_table,
+        fit_kernel_params,
+        fit_network_params,
+        load_deepbench,
+        nb201_measured,
+        predict_deepbench,
+        sample_groups,
+    )
+
+    kernels = pd.concat([load_deepbench("gemm"), load_deepbench("conv")], ignore_index=True)
+    nets = nb201_measured()
+    if args.devices:
+        names = {get_gpu(d).name for d in args.devices}
+        kernels = kernels[kernels["gpu"].isin(names)].reset_index(drop=True)
+        nets = nets[nets["gpu"].isin(names)]
+    params = _gpu_params(args.start)
+    if len(kernels):
+        params = fit_kernel_params(kernels, start=params)
+    if len(nets):
+        sample = sample_groups(nets[nets["batch"].isin((32, 256))], 500, 0)
+        params = fit_network_params(sample, start=params)
+    text = json.dumps(params.to_dict(), indent=1)
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"Cannot write {str(args.out)!r}: {exc}") from None
+    if not args.quiet:
+        print(text)
+        if len(kernels):
+            kernels["predicted_ms"] = predict_deepbench(kernels, params)
+            kernels["ape"] = (kernels.predicted_ms - kernels.measured_ms).abs() / kernels.measured_ms
+            print("in-sample fit (not a validation; see 'hwcodesign validate gpu'):")
+            print(_fmt(ape_table(kernels, ("gpu", "precision"))))
+        if args.out:
+            print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_measure(args: argparse.Namespace) -> int:
+    from hwcodesign.validation.measure import measure_torch
+
+    frame = measure_torch(args.workload, batch=args.batch, precision=args.precision, repeats=args.repeats)
+    try:
+        frame.to_csv(args.out, index=False)
+    except OSError as exc:
+        raise ConfigError(f"Cannot write {str(args.out)!r}: {exc}") from None
+    if not args.quiet:
+        print(_fmt(frame[frame["layer"] == ""]))
+        print(f"wrote {args.out}")
     return 0
 
 
@@ -274,13 +411,49 @@ def build_parser() -> argparse.ArgumentParser:
     ss.set_defaults(func=_cmd_scalesim)
 
     va = sub.add_parser("validate", help="reproduce published reference points; print ours vs theirs with errors")
-    va.add_argument("target", choices=("timeloop", "cosa", "eyeriss", "all"),
+    va.add_argument("target", choices=("timeloop", "cosa", "eyeriss", "gpu", "all"),
                     help="timeloop (Eyeriss-like exercise), cosa (Simba ResNet-50 run), eyeriss (JSSC 2017 AlexNet), "
-                         "or all")
+                         "gpu (DeepBench kernels and NB201 networks, leave-one-device-out), or all (all but gpu)")
+    va.add_argument("--measured", type=Path, help="gpu: a measured file (DeepBench GEMM/conv form or per-network "
+                                                  "form device,workload,batch,precision,latency_ms)")
+    va.add_argument("--device", help="gpu: only this device's rows")
+    va.add_argument("--out", type=Path, help="gpu: write every measured row with predicted_ms and ape (.csv)")
     va.add_argument("--objective", choices=("latency", "energy", "edp"), default="edp",
                     help="mapper objective of the eyeriss run (default edp)")
     va.add_argument("--budget", type=int, default=20_000, help="mappings sampled per layer, eyeriss run (default 20000)")
     va.set_defaults(func=_cmd_validate)
+
+    pr = sub.add_parser("predict", help="predict a network's latency on a device (per-operator table)")
+    pr.add_argument("target", choices=("gpu",), help="gpu: the GPU model")
+    pr.add_argument("--device", required=True, help="catalog name, e.g. V100, 'RTX 3090', A100")
+    pr.add_argument("--workload", required=True, help="zoo name or topology file")
+    pr.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+    pr.add_argument("--precision", choices=("fp32", "fp16", "bf16", "int8"), default="fp32", help="default fp32")
+    pr.add_argument("--fusion", choices=("eager", "inference"), default="eager",
+                    help="eager (PyTorch eager, default) or inference (BN/activations folded into convs)")
+    pr.add_argument("--params", type=Path, help="JSON of GPUModelParams (from 'calibrate gpu --out')")
+    pr.add_argument("--catalog", type=Path, help="TOML file of extra GPU specs")
+    pr.add_argument("--out", type=Path, help="write latency_ms and the per-operator table (.json)")
+    pr.add_argument("--quiet", action="store_true", help="print nothing")
+    pr.set_defaults(func=_cmd_predict)
+
+    ca = sub.add_parser("calibrate", help="fit the GPU model's efficiency parameters to the shipped measured data")
+    ca.add_argument("target", choices=("gpu",), help="gpu: the GPU model")
+    ca.add_argument("--devices", nargs="+", help="fit on these devices only (default: all)")
+    ca.add_argument("--start", type=Path, help="JSON of GPUModelParams to start from")
+    ca.add_argument("--out", type=Path, help="write the fitted parameters (.json)")
+    ca.add_argument("--quiet", action="store_true", help="print nothing")
+    ca.set_defaults(func=_cmd_calibrate)
+
+    me = sub.add_parser("measure", help="measure per-layer and whole-network latency with PyTorch")
+    me.add_argument("target", choices=("gpu",), help="gpu: CUDA events on a GPU (CPU timing when there is none)")
+    me.add_argument("--workload", required=True, help="zoo name")
+    me.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+    me.add_argument("--precision", choices=("fp32", "fp16", "bf16", "int8"), default="fp32", help="default fp32")
+    me.add_argument("--repeats", type=int, default=20, help="timed repetitions (default 20)")
+    me.add_argument("--out", type=Path, required=True, help="CSV in the per-network form")
+    me.add_argument("--quiet", action="store_true", help="print nothing")
+    me.set_defaults(func=_cmd_measure)
 
     sub.add_parser("templates", help="list accelerator templates").set_defaults(func=_cmd_templates)
     sub.add_parser("workloads", help="list zoo workloads").set_defaults(func=_cmd_workloads)

@@ -9,8 +9,10 @@ module              what it holds
 `timeloop`          the Timeloop/Accelergy Eyeriss-like exercise, AlexNet CONV1
 `cosa`              the CoSA repository's Simba-like ResNet-50 run
 `eyeriss`           `eyeriss_like` on AlexNet CONV1-5, batch 4, vs the chip (JSSC 2017)
+`gpu`               the GPU model vs DeepBench kernels and NB201 networks, leave-one-device-out
+`measure`           per-layer and whole-network latency measured with PyTorch (optional)
 ==================  =====================================================================
 
-``hwcodesign validate timeloop|cosa|eyeriss|all`` prints the tables; ``README.md`` here
-records the results.
+``hwcodesign validate timeloop|cosa|eyeriss|gpu|all`` prints the tables (``all`` is all
+but ``gpu``); ``README.md`` here and ``docs/gpu_validation.md`` record the results.
 """

@@ -1,0 +1,161 @@
+"""Vectorised GPU kernel models: GEMM, convolution (implicit GEMM, Winograd, direct), memory-bound ops.
+
+Every function takes one row per kernel as numpy arrays (a `KernelBatch`) plus the
+device quantities of each row (a `DeviceArrays`), and returns seconds per row. The
+model, per kernel:
+
+- **GEMM / implicit-GEMM conv**: for each candidate CTA tile ``(tm, tn)`` and split-K
+  factor, ``tiles = ceil(M/tm) * ceil(N/tn) * groups * splitk`` CTAs run in
+  ``waves = ceil(tiles / (SMs * ctas_per_sm))`` waves; a wave takes
+  ``tm*tn*ceil(K/splitk)*2 / (per-SM peak / ctas_per_sm)`` divided by the tile's
+  efficiency ``1 / (1 + tile_overhead*(1/tm + 1/tn))`` (operand re-loads from shared
+  memory), plus a fixed ``wave_latency_s``. DRAM time counts compulsory traffic plus
+  the re-reads that miss L2. A kernel takes the larger of compute and memory time plus
+  ``kernel_fixed_s``; the library picks the fastest candidate (as cuBLAS's heuristics
+  try to).
+- **Tensor cores** are used when the precision has them on the device and the aligned
+  dimensions are multiples of 8 (16-bit) or 16 (int8) elements; otherwise CUDA cores.
+- **Winograd** (3x3, stride 1): 2.25x fewer multiplies at ``winograd_efficiency``.
+- **Direct / depthwise conv** and **memory-bound ops** (elementwise, pooling, norms,
+  softmax, reductions): the larger of their FLOPs at CUDA-core peak and their bytes at
+  DRAM bandwidth, reads that were just written and fit in L2 served ``l2_speedup`` faster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwcodesign.simulator.gpu.params import GPUModelParams
+
+__all__ = ["KernelBatch", "DeviceArrays", "GEMM_TILES", "SPLIT_K", "CLASS_CODES", "kernel_seconds", "gemm_seconds"]
+
+#: Candidate CTA tiles (tm, tn) and how many CTAs of each fit on one SM.
+GEMM_TILES: tuple[tuple[int, int, int], ...] = (
+    (256, 128, 1), (128, 256, 1), (128, 128, 1), (128, 64, 2), (64, 128, 2), (64, 64, 4), (64, 32, 4), (32, 64, 4),
+    (32, 32, 8),
+)
+#: Candidate split-K factors.
+SPLIT_K: tuple[int, ...] = (1, 2, 4, 8, 16)
+#: Kernel classes.
+CLASS_CODES = {"gemm": 0, "conv": 1, "direct": 2, "memory": 3}
+
+
+@dataclass(frozen=True)
+class KernelBatch:
+    """One row per kernel. ``m, n, k, groups``: the GEMM view (for conv, implicit GEMM);
+    ``align_a, align_b``: dimensions that must be multiples of the tensor-core width;
+    ``flops``: arithmetic; ``bytes``: compulsory DRAM traffic; ``elem_bytes``: bytes per
+    element; ``winograd``: a 3x3 stride-1 conv; ``tensor_peak``/``simt_peak`` come with the device."""
+
+    cls: np.ndarray
+    m: np.ndarray
+    n: np.ndarray
+    k: np.ndarray
+    groups: np.ndarray
+    align_a: np.ndarray
+    align_b: np.ndarray
+    align_to: np.ndarray
+    flops: np.ndarray
+    bytes: np.ndarray
+    elem_bytes: np.ndarray
+    winograd: np.ndarray
+    l2_input_bytes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.cls)
+
+
+@dataclass(frozen=True)
+class DeviceArrays:
+    """Per-row device quantities: SMs, CUDA-core and tensor-core peak (0 = none), DRAM bandwidth, L2 size."""
+
+    sms: np.ndarray
+    simt_peak: np.ndarray
+    tensor_peak: np.ndarray
+    bandwidth: np.ndarray
+    l2_bytes: np.ndarray
+
+
+def gemm_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams, *, flop_scale: np.ndarray | float = 1.0,
+                 efficiency: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GEMM time per row, best over tiles and split-K: ``(seconds, compute_bound, tensor_cores)``.
+
+    ``flop_scale`` multiplies the multiply count (Winograd), ``efficiency`` the
+    achievable peak (implicit-GEMM conv).
+    """
+    # Axes: rows x tiles x split-K factors.
+    m, n, k, g = (x.astype(np.float64)[:, None, None] for x in (kb.m, kb.n, kb.k, kb.groups))
+    tc_ok = (dev.tensor_peak > 0) & (kb.align_a % kb.align_to == 0) & (kb.align_b % kb.align_to == 0)
+    peak = np.where(tc_ok, dev.tensor_peak * p.tensor_efficiency, dev.simt_peak * p.simt_efficiency)
+    per_sm = (peak * efficiency / dev.sms)[:, None, None]
+    sms = dev.sms.astype(np.float64)[:, None, None]
+    eb = kb.elem_bytes[:, None, None]
+    l2 = dev.l2_bytes[:, None, None]
+    bw = (dev.bandwidth * p.memory_efficiency)[:, None, None]
+    scale = np.broadcast_to(np.asarray(flop_scale, dtype=float), kb.m.shape)[:, None, None]
+    tiles = np.array(GEMM_TILES, dtype=np.float64)
+    tm, tn, per = (tiles[None, :, i, None] for i in range(3))
+    splits = np.array(SPLIT_K, dtype=np.float64)[None, None, :]
+    a_bytes, b_bytes, c_bytes = m * k * eb * g, k * n * eb * g, m * n * eb * g
+    ws = a_bytes + b_bytes
+    miss = np.clip(1.0 - l2 / np.maximum(ws, 1), 0.0, 1.0)
+    tiles_m, tiles_n = np.ceil(m / tm), np.ceil(n / tn)
+    tile_eff = 1.0 / (1.0 + p.tile_overhead * (1.0 / np.minimum(tm, 128) + 1.0 / np.minimum(tn, 128)))
+    waves = np.ceil(tiles_m * tiles_n * g * splits / (sms * per))
+    wave_s = tm * tn * np.ceil(k / splits) * 2.0 * scale * per / (per_sm * tile_eff) + p.wave_latency_s
+    compute = waves * wave_s
+    # A wave's CTAs cover about a sqrt(slots) x sqrt(slots) block of tiles, so A is
+    # streamed once per block column and B once per block row; re-reads that fit in L2 are free.
+    side = np.sqrt(sms * per)
+    reread = (a_bytes * np.maximum(np.ceil(tiles_n / side) - 1, 0)
+              + b_bytes * np.maximum(np.ceil(tiles_m / side) - 1, 0)) * miss
+    partials = np.where(splits > 1, 2.0 * m * n * g * 4.0 * splits, 0.0)
+    memory = (ws + c_bytes + reread + partials) / bw
+    total = np.maximum(compute, memory) + p.kernel_fixed_s * np.where(splits > 1, 2.0, 1.0)
+    flat = total.reshape(len(kb), -1)
+    j = np.argmin(flat, axis=1)
+    rows = np.arange(len(kb))
+    best = flat[rows, j]
+    best_bound = compute.reshape(len(kb), -1)[rows, j] >= memory.reshape(len(kb), -1)[rows, j]
+    return best, best_bound, tc_ok
+
+
+def _memory_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> np.ndarray:
+    bw = dev.bandwidth * p.memory_efficiency
+    hit = np.minimum(kb.l2_input_bytes, 0.5 * dev.l2_bytes)
+    return (kb.bytes - hit) / bw + hit / (bw * p.l2_speedup)
+
+
+def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dict[str, np.ndarray]:
+    """Seconds per kernel and how it is bound: keys ``seconds``, ``compute_bound``, ``tensor_cores``."""
+    cls = kb.cls
+    seconds = np.zeros(len(kb))
+    bound = np.zeros(len(kb), dtype=bool)
+    tc = np.zeros(len(kb), dtype=bool)
+    for code in (CLASS_CODES["gemm"], CLASS_CODES["conv"]):
+        rows = np.flatnonzero(cls == code)
+        if not len(rows):
+            continue
+        sub, dsub = _take(kb, rows), _take(dev, rows)
+        eff = 1.0 if code == CLASS_CODES["gemm"] else p.conv_efficiency
+        t, b, used = gemm_seconds(sub, dsub, p, efficiency=eff)
+        if code == CLASS_CODES["conv"] and sub.winograd.any():
+            tw, bw_, used_w = gemm_seconds(sub, dsub, p, flop_scale=1 / 2.25, efficiency=p.winograd_efficiency)
+            pick = sub.winograd & (tw < t)
+            t, b, used = np.where(pick, tw, t), np.where(pick, bw_, b), np.where(pick, used_w, used)
+        seconds[rows], bound[rows], tc[rows] = t, b, used
+    rows = np.flatnonzero((cls == CLASS_CODES["direct"]) | (cls == CLASS_CODES["memory"]))
+    if len(rows):
+        sub, dsub = _take(kb, rows), _take(dev, rows)
+        eff = np.where(sub.cls == CLASS_CODES["direct"], p.direct_efficiency, 1.0)
+        compute = sub.flops / (dsub.simt_peak * p.simt_efficiency * eff)
+        memory = _memory_seconds(sub, dsub, p)
+        seconds[rows] = np.maximum(compute, memory) + p.kernel_fixed_s
+        bound[rows] = compute >= memory
+    return {"seconds": seconds, "compute_bound": bound, "tensor_cores": tc}
+
+
+def _take(obj, rows: np.ndarray):
+    return type(obj)(**{name: getattr(obj, name)[rows] for name in obj.__dataclass_fields__})

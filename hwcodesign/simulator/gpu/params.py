@@ -1,0 +1,54 @@
+"""The few efficiency parameters of the GPU model, fitted by ``hwcodesign calibrate gpu``.
+
+Everything else comes from the device's datasheet (`hwcodesign.accelerators.gpus`).
+`DEFAULT_PARAMS` are round a-priori values (typical achievable fractions of peak and
+microbenchmark-scale overheads), not fitted to any shipped data: predictions made with
+them are "datasheet only". ``hwcodesign calibrate gpu --out p.json`` fits them;
+``hwcodesign validate gpu`` refits them without each held-out device
+(``docs/gpu_validation.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwcodesign.core.spec import Spec, spec_field
+
+__all__ = ["GPUModelParams", "KERNEL_PARAMS", "NETWORK_PARAMS", "DEFAULT_PARAMS"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GPUModelParams(Spec):
+    """Efficiency and overhead parameters of the GPU model (all device-independent).
+
+    Examples
+    --------
+    >>> GPUModelParams(simt_efficiency=1.5)
+    Traceback (most recent call last):
+    ...
+    hwcodesign.core.errors.ConfigError: The 'simt_efficiency' field of GPUModelParams must be a float > 0 and <= 1. Got 1.5.
+    """
+
+    simt_efficiency: float = spec_field(default=0.85, gt=0, le=1, doc="achievable fraction of CUDA-core peak")
+    tensor_efficiency: float = spec_field(default=0.7, gt=0, le=1, doc="achievable fraction of tensor-core peak")
+    memory_efficiency: float = spec_field(default=0.8, gt=0, le=1, doc="achievable fraction of DRAM bandwidth")
+    tile_overhead: float = spec_field(default=8.0, ge=0, le=256, doc="shared-memory reload cost of a CTA tile, "
+                                      "efficiency = 1/(1 + c*(1/tm + 1/tn))")
+    wave_latency_s: float = spec_field(default=2e-6, ge=0, le=1e-3, doc="fixed time per wave of CTAs")
+    kernel_fixed_s: float = spec_field(default=4e-6, ge=0, le=1e-3, doc="GPU-side fixed time per kernel "
+                                       "(launch latency, ramp-up, tail)")
+    conv_efficiency: float = spec_field(default=0.85, gt=0, le=1.5, doc="implicit-GEMM conv rate relative to GEMM")
+    winograd_efficiency: float = spec_field(default=0.6, gt=0, le=1.5, doc="Winograd conv rate relative to GEMM")
+    direct_efficiency: float = spec_field(default=0.3, gt=0, le=1, doc="direct/depthwise conv fraction of peak")
+    l2_speedup: float = spec_field(default=3.0, ge=1, le=20, doc="L2 bandwidth over DRAM bandwidth (not fitted)")
+    dispatch_s: float = spec_field(default=40e-6, ge=0, le=1e-2, doc="framework (CPU) time to issue one kernel")
+    network_fixed_s: float = spec_field(default=0.3e-3, ge=0, le=1.0, doc="framework time per forward pass")
+
+
+#: Parameters fitted on single kernels (DeepBench).
+KERNEL_PARAMS = ("simt_efficiency", "tensor_efficiency", "memory_efficiency", "tile_overhead", "wave_latency_s",
+                 "kernel_fixed_s", "conv_efficiency", "winograd_efficiency")
+#: Parameters fitted on whole networks.
+NETWORK_PARAMS = ("dispatch_s", "network_fixed_s")
+
+DEFAULT_PARAMS = GPUModelParams()

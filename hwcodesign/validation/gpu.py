@@ -1,0 +1,433 @@
+"""The GPU engine against measured GPU runs: DeepBench kernels and NAS-Bench-201 networks.
+
+Data shipped in ``data/measured`` (sources and licences in its README.md):
+
+- DeepBench GEMM and conv-forward kernels on seven NVIDIA GPUs (fp32; fp16 on P100
+  and V100; int8 on three Pascal GPUs), ``load_deepbench``;
+- whole-network latency of all 15,625 NAS-Bench-201 cells on four GPUs at batch 1, 32
+  and 256 (HELP), ``nb201_measured``;
+- and any user file in the per-network form ``device, workload, batch, precision,
+  latency_ms`` (``load_network_measurements``).
+
+Every error reported for a device is leave-one-device-out: the parameters are fitted
+without that device's rows, and it is predicted from its datasheet alone.
+
+Examples
+--------
+>>> db = load_deepbench("gemm")
+>>> sorted(db["gpu"].unique())[:2], int((db["precision"] == "fp16").sum())
+(['GeForce GTX 1080 Ti', 'GeForce GTX Titan X (Maxwell)'], 320)
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from hwcodesign.accelerators.gpus import get_gpu
+from hwcodesign.core.errors import ConfigError
+from hwcodesign.simulator.gpu.calibrate import fit_params
+from hwcodesign.simulator.gpu.kernels import KernelBatch, kernel_seconds
+from hwcodesign.simulator.gpu.model import conv_batch, device_arrays, gemm_batch, network_seconds, predict_network
+from hwcodesign.simulator.gpu.params import DEFAULT_PARAMS, KERNEL_PARAMS, NETWORK_PARAMS, GPUModelParams
+from hwcodesign.workloads.precision import bytes_per_element
+
+__all__ = ["NB201_DEVICES", "NETWORK_COLUMNS", "load_deepbench", "load_network_measurements", "nb201_measured",
+           "predict_deepbench", "fit_kernel_params", "lodo_deepbench", "nb201_predict", "fit_network_params",
+           "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured", "GPUValidation", "validate_gpu",
+           "plot_predicted_vs_measured"]
+
+#: HELP's NB201 device keys -> catalog names. HELP's "titanx" is taken to be the Pascal
+#: Titan X: its latencies track the 1080 Ti's, which a Maxwell Titan X (60% of the FLOP/s) could not.
+NB201_DEVICES = {"1080ti": "GeForce GTX 1080 Ti", "2080ti": "GeForce RTX 2080 Ti", "titanx": "Titan X (Pascal)",
+                 "titanxp": "Titan Xp"}
+#: Columns of the per-network measured form.
+NETWORK_COLUMNS = ("device", "workload", "batch", "precision", "latency_ms")
+
+
+def _data(*parts: str) -> str:
+    return resources.files("hwcodesign.validation").joinpath("data", "measured", *parts).read_text(encoding="utf-8")
+
+
+def _with_gpu(frame: pd.DataFrame) -> pd.DataFrame:
+    names = {d: get_gpu(d).name for d in frame["device"].unique()}
+    frame = frame.copy()
+    frame["gpu"] = frame["device"].map(names)
+    return frame
+
+
+def load_deepbench(kind: Literal["gemm", "conv"], path: str | Path | None = None) -> pd.DataFrame:
+    """DeepBench rows of ``kind`` (shipped data, or a file in the same form) with ``gpu`` and ``measured_ms``.
+
+    GEMM form: ``device, precision, M, N, K, time_ms`` (+ ``math``, the arithmetic
+    precision, default = ``precision``). Conv form: ``device, precision, N, C, H, W, K,
+    R_filter_h, S_filter_w, pad_h, pad_w, stride_h, stride_w, fwd_ms``.
+    """
+    if kind not in ("gemm", "conv"):
+        raise ConfigError(f"DeepBench kind must be 'gemm' or 'conv'. Got {kind!r}.")
+    text = _data("deepbench", f"{kind}.csv") if path is None else _read(path)
+    frame = pd.read_csv(io.StringIO(text))
+    need = {"gemm": ("device", "precision", "M", "N", "K", "time_ms"),
+            "conv": ("device", "precision", "N", "C", "H", "W", "K", "R_filter_h", "S_filter_w", "pad_h", "pad_w",
+                     "stride_h", "stride_w", "fwd_ms")}[kind]
+    _require(frame, need, f"DeepBench {kind} data")
+    if "math" not in frame:
+        frame["math"] = frame["precision"]
+    frame["kind"] = kind
+    frame["measured_ms"] = frame["time_ms" if kind == "gemm" else "fwd_ms"].astype(float)
+    if kind == "conv" and "out_h" not in frame:
+        frame["out_h"] = (frame.H + 2 * frame.pad_h - frame.R_filter_h) // frame.stride_h + 1
+        frame["out_w"] = (frame.W + 2 * frame.pad_w - frame.S_filter_w) // frame.stride_w + 1
+    return _with_gpu(frame[frame["measured_ms"] > 0].reset_index(drop=True))
+
+
+def _read(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read measured data {str(path)!r}: {exc}") from None
+
+
+def _require(frame: pd.DataFrame, columns, what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{what} lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}.")
+
+
+def load_network_measurements(path: str | Path) -> pd.DataFrame:
+    """A per-network measured file: ``device, workload, batch, precision, latency_ms`` (other columns kept)."""
+    frame = pd.read_csv(io.StringIO(_read(path)))
+    _require(frame, NETWORK_COLUMNS, f"Per-network measured file {str(path)!r}")
+    frame["measured_ms"] = frame["latency_ms"].astype(float)
+    return frame
+
+
+def nb201_measured() -> pd.DataFrame:
+    """HELP's NB201 latencies in long form: ``nb201_index, arch_str, device, gpu, batch, precision, latency_ms``."""
+    lat = pd.read_csv(io.StringIO(_data("nb201", "latency_ms.csv")))
+    archs = pd.read_csv(io.StringIO(_data("nb201", "archs.csv")))
+    long = lat.melt(id_vars="nb201_index", var_name="column", value_name="latency_ms")
+    long[["device", "batch"]] = long["column"].str.rsplit("_", n=1, expand=True)
+    long["batch"] = long["batch"].astype(int)
+    long = long.merge(archs, on="nb201_index").drop(columns="column")
+    long["gpu"] = long["device"].map(NB201_DEVICES)
+    long["precision"] = "fp32"
+    long["measured_ms"] = long["latency_ms"]
+    return long.sort_values(["device", "batch", "nb201_index"]).reset_index(drop=True)
+
+
+# -- kernels -------------------------------------------------------------------------------
+def _kernel_rows(frame: pd.DataFrame):
+    gpus = [get_gpu(g) for g in frame["gpu"]]
+    eb = np.array([bytes_per_element(p) for p in frame["precision"]])
+    parts = []
+    for kind in ("gemm", "conv"):
+        sub = frame["kind"].to_numpy() == kind
+        if not sub.any():
+            continue
+        f = frame[sub]
+        if kind == "gemm":
+            kb = gemm_batch(f.M.to_numpy(), f.N.to_numpy(), f.K.to_numpy(), eb[sub], 1)
+        else:
+            kb = conv_batch(f.N.to_numpy(), f.C.to_numpy(), f.H.to_numpy(), f.W.to_numpy(), f.K.to_numpy(),
+                            f.R_filter_h.to_numpy(), f.S_filter_w.to_numpy(), f.out_h.to_numpy(), f.out_w.to_numpy(),
+                            f.stride_h.to_numpy(), f.stride_w.to_numpy(), eb[sub], 1)
+        dev, align = device_arrays([g for g, s in zip(gpus, sub, strict=True) if s], list(f["precision"]), len(f),
+                                   math=list(f["math"]))
+        parts.append((np.flatnonzero(sub), KernelBatch(**{**kb.__dict__, "align_to": align}), dev))
+    return parts
+
+
+@dataclass
+class _Prepared:
+    parts: list
+
+    def __call__(self, params: GPUModelParams) -> np.ndarray:
+        n = sum(len(idx) for idx, _, _ in self.parts)
+        out = np.empty(n)
+        for idx, kb, dev in self.parts:
+            out[idx] = kernel_seconds(kb, dev, params)["seconds"]
+        return out
+
+
+def predict_deepbench(frame: pd.DataFrame, params: GPUModelParams | None = None) -> np.ndarray:
+    """Predicted milliseconds of every DeepBench row of ``frame``."""
+    return _Prepared(_kernel_rows(frame.reset_index(drop=True)))(params or DEFAULT_PARAMS) * 1e3
+
+
+def fit_kernel_params(frame: pd.DataFrame, *, start: GPUModelParams | None = None,
+                      names: tuple[str, ...] = KERNEL_PARAMS) -> GPUModelParams:
+    """Fit the kernel parameters to DeepBench-form rows."""
+    frame = frame.reset_index(drop=True)
+    return fit_params(_Prepared(_kernel_rows(frame)), frame["measured_ms"].to_numpy() / 1e3, names,
+                      start=start or DEFAULT_PARAMS)
+
+
+def _both() -> pd.DataFrame:
+    return pd.concat([load_deepbench("gemm"), load_deepbench("conv")], ignore_index=True)
+
+
+def lodo_deepbench(frame: pd.DataFrame | None = None, *, start: GPUModelParams | None = None,
+                   min_rows: int = 100, held_out: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Leave-one-device-out on DeepBench rows: every row with ``predicted_ms``, ``ape`` and ``default_ms``.
+
+    Each device with at least ``min_rows`` rows is held out in turn; the parameters are
+    fitted on the other devices' rows (all precisions) and the held-out rows predicted.
+    ``default_ms`` is the prediction with ``start`` (unfitted) parameters.
+    """
+    frame = (_both() if frame is None else frame).reset_index(drop=True)
+    start = start or DEFAULT_PARAMS
+    counts = frame.groupby("gpu").size()
+    frame = frame[frame["gpu"].isin(counts[counts >= min_rows].index)].reset_index(drop=True)
+    frame["predicted_ms"] = np.nan
+    base = GPUModelParams(**{**start.to_dict(), **{k: getattr(GPUModelParams(), k) for k in KERNEL_PARAMS}})
+    if held_out is not None:
+        names = {get_gpu(d).name for d in held_out}
+        keep = frame["gpu"].isin(names)
+    else:
+        keep = np.ones(len(frame), dtype=bool)
+    for gpu in sorted(frame.loc[keep, "gpu"].unique()):
+        held = frame["gpu"] == gpu
+        params = fit_kernel_params(frame[~held], start=base)
+        frame.loc[held, "predicted_ms"] = predict_deepbench(frame[held], params)
+    frame = frame[keep].reset_index(drop=True)
+    frame["default_ms"] = predict_deepbench(frame, base)
+    return _ape(frame)
+
+
+def _ape(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["ape"] = (frame["predicted_ms"] - frame["measured_ms"]).abs() / frame["measured_ms"]
+    return frame
+
+
+def ape_table(frame: pd.DataFrame, by: list[str] | tuple[str, ...] = ("gpu", "precision"),
+              column: str = "ape") -> pd.DataFrame:
+    """Median and 90th-percentile absolute percentage error (in %) per group, with row counts."""
+    g = frame.groupby(list(by))[column]
+    return pd.DataFrame({"rows": g.size(), "median_ape_pct": 100 * g.median(),
+                         "p90_ape_pct": 100 * g.quantile(0.9)}).reset_index()
+
+
+def spearman(a, b) -> float:
+    """Spearman rank correlation (average ranks for ties)."""
+    ra = pd.Series(np.asarray(a)).rank().to_numpy()
+    rb = pd.Series(np.asarray(b)).rank().to_numpy()
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+# -- NB201 networks ---------------------------------------------------------------------------
+_NB201_EDGE_OPS = ("nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
+_ZERO = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+
+
+def _nb201_probe_archs() -> dict[str, str]:
+    # Cell cost is additive: sum over edges of an edge cost (by op) plus one n-ary add per
+    # node with n >= 2 terms. These archs isolate each piece (see nb201_predict).
+    probes = {"skeleton": _ZERO}
+    for op in _NB201_EDGE_OPS:
+        probes[op] = f"|{op}~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+    probes["add2"] = "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|none~1|none~2|"
+    probes["add3"] = "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|nor_conv_3x3~0|skip_connect~1|skip_connect~2|"
+    return probes
+
+
+def _nb201_counts(arch_strs) -> tuple[np.ndarray, np.ndarray]:
+    """Per arch: counts of (conv3x3, conv1x1, avgpool) edges and of 2- and 3-term node adds."""
+    from hwcodesign.workloads.zoo.nb201 import parse_nb201
+
+    cache: dict[str, tuple] = {}
+    ops, adds = np.zeros((len(arch_strs), 3)), np.zeros((len(arch_strs), 2))
+    for i, s in enumerate(arch_strs):
+        if s not in cache:
+            nodes_nonzero = [True]
+            o, a = [0, 0, 0], [0, 0]
+            for edges in parse_nb201(s):
+                terms = 0
+                for op, src in edges:
+                    if op in _NB201_EDGE_OPS:
+                        o[_NB201_EDGE_OPS.index(op)] += 1
+                        terms += 1
+                    elif op == "skip_connect" and nodes_nonzero[src]:
+                        terms += 1
+                if terms >= 2:
+                    a[terms - 2] += 1
+                nodes_nonzero.append(terms > 0)
+            cache[s] = (o, a)
+        ops[i], adds[i] = cache[s]
+    return ops, adds
+
+
+def _nb201_piece_seconds(gpu: str, batch: int, params: GPUModelParams, precision: str = "fp32") -> np.ndarray:
+    """[skeleton, conv3x3, conv1x1, avgpool, add2, add3] seconds (network_fixed_s included in skeleton)."""
+    spec = get_gpu(gpu)
+    lat = {}
+    for key, arch in _nb201_probe_archs().items():
+        nk = _nb201_lowered(arch, batch, precision)
+        lat[key] = params.network_fixed_s + float(network_seconds(nk, spec, params)["latency_s"].sum())
+    skel = lat["skeleton"]
+    e = [lat[op] - skel for op in _NB201_EDGE_OPS]
+    add2 = lat["add2"] - skel - 2 * e[0]
+    add3 = lat["add3"] - skel - 3 * e[0]
+    return np.array([skel, *e, add2, add3])
+
+
+_LOWERED: dict[tuple[str, int, str], Any] = {}
+
+
+def _nb201_lowered(arch: str, batch: int, precision: str):
+    from hwcodesign.simulator.gpu.model import network_kernels
+    from hwcodesign.workloads.zoo.nb201 import nb201
+
+    key = (arch, batch, precision)
+    if key not in _LOWERED:
+        w = nb201(arch, batch=batch, precision=precision)
+        _LOWERED[key] = network_kernels(w, precision=precision)
+    return _LOWERED[key]
+
+
+def nb201_predict(arch_strs, gpu: str, batch: int, params: GPUModelParams | None = None) -> np.ndarray:
+    """Predicted fp32 milliseconds of NB201 networks ``arch_strs`` on ``gpu``, vectorised over archs.
+
+    Exactly `predict_network` on ``nb201(arch, batch=batch)`` (the network model is a sum
+    over operators), computed from six probe networks and per-arch op counts.
+    """
+    params = params or DEFAULT_PARAMS
+    pieces = _nb201_piece_seconds(gpu, batch, params)
+    ops, adds = _nb201_counts(list(arch_strs))
+    return 1e3 * (pieces[0] + ops @ pieces[1:4] + adds @ pieces[4:6])
+
+
+def fit_network_params(measured: pd.DataFrame, *, start: GPUModelParams | None = None,
+                       names: tuple[str, ...] = NETWORK_PARAMS) -> GPUModelParams:
+    """Fit the framework parameters to NB201-form rows (``arch_str, gpu, batch, measured_ms``)."""
+    groups = [(gpu, int(b), _nb201_counts(list(f["arch_str"])), f.index.to_numpy())
+              for (gpu, b), f in measured.groupby(["gpu", "batch"])]
+    order = np.concatenate([idx for *_, idx in groups])
+
+    def predict(params: GPUModelParams) -> np.ndarray:
+        out = []
+        for gpu, b, (ops, adds), _ in groups:
+            pieces = _nb201_piece_seconds(gpu, b, params)
+            out.append(pieces[0] + ops @ pieces[1:4] + adds @ pieces[4:6])
+        return np.concatenate(out)
+
+    return fit_params(predict, measured.loc[order, "measured_ms"].to_numpy() / 1e3, names,
+                      start=start or DEFAULT_PARAMS)
+
+
+def sample_groups(frame: pd.DataFrame, size: int, seed: Any = 0, by: tuple[str, ...] = ("gpu", "batch")
+                  ) -> pd.DataFrame:
+    """At most ``size`` random rows of every ``by`` group of ``frame``."""
+    rng = np.random.default_rng(seed)
+    picks = [idx[rng.choice(len(idx), size=min(size, len(idx)), replace=False)]
+             for idx in frame.groupby(list(by)).indices.values()]
+    return frame.iloc[np.sort(np.concatenate(picks))] if picks else frame
+
+
+def lodo_nb201(measured: pd.DataFrame | None = None, *, start: GPUModelParams | None = None,
+               fit_batches: tuple[int, ...] = (32, 256), fit_sample: int = 500, seed: int = 0,
+               held_out: tuple[str, ...] | None = None, eval_sample: int | None = None) -> pd.DataFrame:
+    """Leave-one-GPU-out on NB201: each GPU predicted with framework parameters fitted on the others.
+
+    The fit uses ``fit_sample`` random archs per (GPU, batch) of ``fit_batches``; the
+    evaluation every arch at every batch. Returns every row with ``predicted_ms`` and ``ape``.
+    """
+    measured = nb201_measured() if measured is None else measured
+    start = start or DEFAULT_PARAMS
+    rng = np.random.default_rng(seed)
+    out = []
+    gpus = sorted(measured["gpu"].unique()) if held_out is None else [get_gpu(d).name for d in held_out]
+    for gpu in gpus:
+        train = measured[(measured["gpu"] != gpu) & measured["batch"].isin(fit_batches)]
+        params = fit_network_params(sample_groups(train, fit_sample, rng), start=start)
+        held = measured[measured["gpu"] == gpu].copy()
+        if eval_sample is not None:
+            held = sample_groups(held, eval_sample, rng).copy()
+        held["predicted_ms"] = np.nan
+        for b, f in held.groupby("batch"):
+            held.loc[f.index, "predicted_ms"] = nb201_predict(f["arch_str"], gpu, int(b), params)
+        out.append(held)
+    return _ape(pd.concat(out, ignore_index=True))
+
+
+# -- user files and the validate command ---------------------------------------------------------
+def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) -> np.ndarray:
+    """Predicted ms of per-network rows (``workload``: a zoo name or an NB201 arch string)."""
+    from hwcodesign.workloads import get_workload
+
+    params = params or DEFAULT_PARAMS
+    out = np.empty(len(frame))
+    for i, row in enumerate(frame.itertuples(index=False)):
+        name = str(row.workload)
+        if name.startswith("|"):
+            w = get_workload("nb201", arch_str=name, batch=int(row.batch), precision=row.precision)
+        else:
+            w = get_workload(name, batch=int(row.batch), precision=row.precision)
+        out[i] = predict_network(w, row.device, params=params).latency_ms
+    return out
+
+
+@dataclass(frozen=True)
+class GPUValidation:
+    """Every measured row with ``predicted_ms`` and ``ape``, and the summary tables."""
+
+    rows: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+
+
+def validate_gpu(measured: str | Path | None = None, *, device: str | None = None) -> GPUValidation:
+    """Leave-one-device-out on the shipped data, or `DEFAULT_PARAMS` on a user ``measured`` file.
+
+    A user file is recognised by its columns: DeepBench GEMM (``M, N, K, time_ms``),
+    DeepBench conv (``fwd_ms``) or per-network (``workload, latency_ms``).
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    if measured is None:
+        db = lodo_deepbench()
+        nb = lodo_nb201()
+        if device is not None:
+            name = get_gpu(device).name
+            db, nb = db[db["gpu"] == name], nb[nb["gpu"] == name]
+        tables["deepbench"] = ape_table(db, ("gpu", "precision", "kind"))
+        tables["deepbench_all"] = ape_table(db, ("gpu", "precision"))
+        tables["deepbench_datasheet_defaults"] = ape_table(db.assign(ape=(db.default_ms - db.measured_ms).abs()
+                                                                     / db.measured_ms), ("gpu", "precision"))
+        nbt = ape_table(nb, ("gpu", "batch"))
+        nbt["spearman"] = [spearman(f.predicted_ms, f.measured_ms) for _, f in nb.groupby(["gpu", "batch"])]
+        tables["nb201"] = nbt
+        rows = pd.concat([db.assign(dataset="deepbench"), nb.assign(dataset="nb201")], ignore_index=True)
+        return GPUValidation(rows, tables)
+    text = _read(measured)
+    header = set(pd.read_csv(io.StringIO(text), nrows=0).columns)
+    if {"M", "N", "K", "time_ms"} <= header or "fwd_ms" in header:
+        frame = load_deepbench("gemm" if "time_ms" in header else "conv", measured)
+        frame["predicted_ms"] = predict_deepbench(frame)
+    else:
+        frame = _with_gpu(load_network_measurements(measured))
+        frame["predicted_ms"] = predict_measured(frame)
+    if device is not None:
+        frame = frame[frame["gpu"] == get_gpu(device).name]
+    frame = _ape(frame.reset_index(drop=True))
+    tables["measured"] = ape_table(frame, ("gpu", "precision"))
+    return GPUValidation(frame, tables)
+
+
+def plot_predicted_vs_measured(frame: pd.DataFrame, ax: Any, *, hue: str = "gpu") -> Any:
+    """Scatter predicted vs measured ms (log-log) on ``ax``, one colour per ``hue``; returns ``ax``."""
+    for key, f in frame.groupby(hue):
+        ax.scatter(f["measured_ms"], f["predicted_ms"], s=6, alpha=0.6, label=str(key))
+    lo = float(min(frame["measured_ms"].min(), frame["predicted_ms"].min()))
+    hi = float(max(frame["measured_ms"].max(), frame["predicted_ms"].max()))
+    ax.plot([lo, hi], [lo, hi], color="k", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("measured latency (ms)")
+    ax.set_ylabel("predicted latency (ms)")
+    ax.legend(fontsize="small")
+    return ax

@@ -1,0 +1,65 @@
+"""GPU catalog: name matching, validation, TOML round trip, user catalogs."""
+
+from __future__ import annotations
+
+import pytest
+
+from hwcodesign.accelerators import gpus
+from hwcodesign.accelerators.gpus import GPUSpec, dumps_gpu_catalog, get_gpu, gpu_catalog, loads_gpu_catalog
+from hwcodesign.core.errors import ConfigError, UnknownNameError
+
+REQUIRED = ["M40", "P100", "V100", "T4", "1080 Ti", "Titan X (Maxwell)", "Titan X (Pascal)", "Titan Xp", "2080 Ti",
+            "Titan RTX", "A100", "H100", "H200", "RTX 3090", "RTX 4090", "L4"]
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_required_devices_present_with_sources(name):
+    spec = get_gpu(name)
+    assert spec.source and spec.fp32_flops > 0 and spec.memory_bandwidth_bytes_per_s > 0
+
+
+@pytest.mark.parametrize(("a", "b"), [("RTX 3090", "rtx3090"), ("NV_T4", "T4"), ("NV_TitanX_Pascal", "Titan X Pascal"),
+                                      ("geforce-gtx-1080-ti", "1080Ti"), ("NVIDIA A100", "a100"), ("NV_P100", "P100")])
+def test_names_match_ignoring_case_spaces_dashes_underscores(a, b):
+    assert get_gpu(a) is get_gpu(b)
+
+
+def test_unknown_name_suggests():
+    with pytest.raises(UnknownNameError, match="Did you mean 'V100'"):
+        get_gpu("V1000")
+    with pytest.raises(LookupError):
+        get_gpu("nonexistent gpu")
+
+
+def test_invalid_spec_names_field():
+    with pytest.raises(ConfigError, match="'memory_bandwidth_bytes_per_s' field of GPUSpec"):
+        GPUSpec.from_dict({**get_gpu("T4").to_dict(), "memory_bandwidth_bytes_per_s": 0})
+
+
+def test_catalog_round_trip():
+    specs = list(gpu_catalog().values())
+    back = loads_gpu_catalog(dumps_gpu_catalog(specs))
+    assert list(back.values()) == specs
+
+
+def test_peak_flops_fallbacks():
+    t4, m40 = get_gpu("T4"), get_gpu("M40")
+    assert t4.peak_flops("fp16", tensor_cores=True) == 65e12
+    assert m40.peak_flops("fp16", tensor_cores=True) == 0.0
+    assert m40.peak_flops("fp16", tensor_cores=False) == m40.fp32_flops
+    assert not m40.has_tensor_cores and t4.has_tensor_cores
+
+
+def test_user_toml(tmp_path, monkeypatch):
+    monkeypatch.setattr(gpus, "_USER", {})
+    path = tmp_path / "mine.toml"
+    path.write_text('schema_version = 1\n[[gpu]]\nname = "My Board"\naliases = ["mb1"]\nsm_count = 4\n'
+                    'boost_clock_hz = "1 GHz"\nfp32_flops = 1e12\nmemory_bandwidth_bytes_per_s = 1e11\n'
+                    'memory_size_bytes = "8 GiB"\nl2_size_bytes = "1 MiB"\n')
+    gpus.load_gpu_catalog(path)
+    spec = get_gpu("MY-BOARD")
+    assert spec is get_gpu("MB1") and spec.boost_clock_hz == 1e9 and spec.memory_size_bytes == 8 * 2**30
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[gpu]]\nname = "x"\nsm_cont = 4\n')
+    with pytest.raises(UnknownNameError, match="sm_count"):
+        gpus.load_gpu_catalog(bad)

@@ -1,0 +1,60 @@
+"""CLI: predict gpu, validate gpu --measured/--out, calibrate and measure error paths."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from hwcodesign.cli import main
+
+
+def test_predict_gpu_json(tmp_path, capsys):
+    out = tmp_path / "p.json"
+    assert main(["predict", "gpu", "--device", "rtx3090", "--workload", "resnet50", "--batch", "8",
+                 "--precision", "fp16", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["device"] == "GeForce RTX 3090" and data["latency_ms"] > 0 and len(data["operators"]) > 50
+    assert "latency_ms=" in capsys.readouterr().out
+
+
+def test_predict_gpu_unknown_device(capsys):
+    assert main(["predict", "gpu", "--device", "V1000", "--workload", "tiny"]) == 2
+    assert "Did you mean 'V100'" in capsys.readouterr().err
+
+
+def test_validate_gpu_per_network_file(tmp_path, capsys):
+    measured = tmp_path / "m.csv"
+    pd.DataFrame({"device": ["V100", "NV_T4"], "workload": ["resnet50", "resnet18"], "batch": [32, 1],
+                  "precision": ["fp16", "fp32"], "latency_ms": [20.0, 3.0], "note": ["a", "b"]}).to_csv(measured,
+                                                                                                   index=False)
+    out = tmp_path / "o.csv"
+    assert main(["validate", "gpu", "--measured", str(measured), "--out", str(out)]) == 0
+    rows = pd.read_csv(out)
+    assert {"device", "workload", "batch", "precision", "latency_ms", "note", "predicted_ms", "ape"} <= set(rows)
+    assert len(rows) == 2 and (rows.ape >= 0).all()
+
+
+def test_validate_gpu_deepbench_file(tmp_path):
+    measured = tmp_path / "g.csv"
+    measured.write_text("device,precision,M,N,K,time_ms\nV100,fp32,1024,1024,1024,0.2\nP100,fp16,35,700,2048,0.05\n")
+    out = tmp_path / "o.csv"
+    assert main(["validate", "gpu", "--measured", str(measured), "--device", "V100", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 1
+
+
+def test_validate_gpu_flags_only_for_gpu(capsys):
+    assert main(["validate", "cosa", "--device", "V100"]) == 2
+
+
+def test_measure_gpu_without_torch_is_a_clear_error(tmp_path, capsys):
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        assert main(["measure", "gpu", "--workload", "tiny", "--out", str(tmp_path / "m.csv")]) == 2
+        assert "needs PyTorch" in capsys.readouterr().err
+    else:
+        assert main(["measure", "gpu", "--workload", "tiny", "--repeats", "2", "--out", str(tmp_path / "m.csv"),
+                     "--quiet"]) == 0
+        rows = pd.read_csv(tmp_path / "m.csv")
+        assert {"device", "workload", "batch", "precision", "latency_ms"} <= set(rows)

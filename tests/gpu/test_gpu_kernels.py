@@ -1,0 +1,86 @@
+"""GPU kernel models against hand calculations."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from hwcodesign.accelerators.gpus import GPUSpec
+from hwcodesign.simulator.gpu import kernels, predict_gemm, predict_network
+from hwcodesign.simulator.gpu.params import GPUModelParams
+from hwcodesign.workloads import get_workload
+
+TOY = GPUSpec(name="toy", sm_count=4, boost_clock_hz=1e9, fp32_flops=4e12, fp16_flops=4e12,
+              fp16_tensor_flops=32e12, memory_bandwidth_bytes_per_s=1e15, memory_size_bytes=2**34,
+              l2_size_bytes=2**20)
+IDEAL = GPUModelParams(simt_efficiency=1.0, tensor_efficiency=1.0, memory_efficiency=1.0, tile_overhead=0.0,
+                       wave_latency_s=0.0, kernel_fixed_s=0.0)
+
+
+@pytest.fixture
+def one_tile(monkeypatch):
+    monkeypatch.setattr(kernels, "GEMM_TILES", ((128, 128, 1),))
+    monkeypatch.setattr(kernels, "SPLIT_K", (1,))
+
+
+def test_wave_quantization_by_hand(one_tile):
+    # one 128x128x1024 CTA per SM: 2*128*128*1024 / (4e12 / 4 SMs) = 33.554432 us
+    cta = 2 * 128 * 128 * 1024 / 1e12
+    t = predict_gemm(TOY, [128 * 4, 128 * 4 + 1, 128 * 5, 128 * 8, 128 * 9], 128, 1024, "fp32", params=IDEAL)
+    np.testing.assert_allclose(t, [cta, 2 * cta, 2 * cta, 2 * cta, 3 * cta], rtol=1e-9)
+
+
+def test_tile_quantization_by_hand(one_tile):
+    # n=129 needs two column tiles: 8 CTAs on 4 SMs -> 2 waves
+    cta = 2 * 128 * 128 * 256 / 1e12
+    t = predict_gemm(TOY, 512, [128, 129], 256, "fp32", params=IDEAL)
+    np.testing.assert_allclose(t, [cta, 2 * cta], rtol=1e-9)
+
+
+def test_tensor_core_alignment_by_hand(one_tile):
+    # fp16 on tensor cores (8x the CUDA-core rate) only when n and k are multiples of 8
+    simt_cta = 2 * 128 * 128 * 1024 / 1e12
+    t = predict_gemm(TOY, 512, [128, 127], [1024, 1024], "fp16", params=IDEAL)
+    np.testing.assert_allclose(t, [simt_cta / 8, simt_cta], rtol=1e-9)
+    t = predict_gemm(TOY, 512, 128, 1020, "fp16", params=IDEAL)  # k % 8 != 0
+    np.testing.assert_allclose(t, [2 * 128 * 128 * 1020 / 1e12], rtol=1e-9)
+
+
+def test_memory_bound_gemv():
+    slow = GPUSpec.from_dict({**TOY.to_dict(), "memory_bandwidth_bytes_per_s": 1e9})
+    t = predict_gemm(slow, 4096, 1, 4096, "fp32", params=IDEAL)
+    assert t[0] == pytest.approx((4096 * 4096 + 4096 + 4096) * 4 / 1e9, rel=1e-2)
+
+
+def test_fixed_costs_add():
+    p = GPUModelParams(**{**IDEAL.to_dict(), "kernel_fixed_s": 5e-6})
+    assert predict_gemm(TOY, 8, 8, 8, "fp32", params=p)[0] >= 5e-6
+
+
+def test_network_prediction_and_fusion():
+    w = get_workload("resnet50", batch=8, precision="fp16")
+    eager = predict_network(w, "A100")
+    fused = predict_network(w, "A100", fusion="inference")
+    assert fused.latency_ms < eager.latency_ms
+    assert {"latency_ms", "flops", "bytes", "bound"} <= set(eager.table.columns)
+    assert eager.latency_s == pytest.approx(GPUModelParams().network_fixed_s + eager.table.total("latency_s"))
+    assert "fused" in set(fused.table.column("bound"))
+
+
+def test_batch1_is_framework_bound():
+    pred = predict_network(get_workload("resnet50", batch=1, precision="fp32"), "H100")
+    bounds = pred.table.column("bound")
+    assert bounds.count("framework") > len(bounds) / 2
+
+
+def test_predict_network_under_5ms():
+    w = get_workload("resnet50", batch=32, precision="fp16")
+    predict_network(w, "V100")
+    best = np.inf
+    for _ in range(7):  # the best of several runs: a loaded test machine must not fail it
+        t0 = time.perf_counter()
+        predict_network(w, "V100")
+        best = min(best, time.perf_counter() - t0)
+    assert best < 5e-3
