@@ -57,5 +57,6 @@ def fit_params(predict: Callable[[GPUModelParams], np.ndarray], measured_s: np.n
 
     if not names:
         return start
-    fit = least_squares(residuals, x0, bounds=bounds, x_scale=1.0, diff_step=1e-3, max_nfev=200)
+    fit = least_squares(residuals, x0, bounds=bounds, x_scale=1.0, diff_step=1e-3, max_nfev=200, loss="soft_l1",
+                        f_scale=0.2)
     return with_params(start, **{n: float(math.exp(v)) for n, v in zip(names, fit.x, strict=True)})

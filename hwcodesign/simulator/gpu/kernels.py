@@ -13,9 +13,12 @@ model, per kernel:
   the re-reads that miss L2. A kernel takes the larger of compute and memory time plus
   ``kernel_fixed_s``; the library picks the fastest candidate (as cuBLAS's heuristics
   try to).
-- **Tensor cores** are used when the precision has them on the device and the aligned
-  dimensions are multiples of 8 (16-bit) or 16 (int8) elements; otherwise CUDA cores.
-- **Winograd** (3x3, stride 1): 2.25x fewer multiplies at ``winograd_efficiency``.
+- **Tensor cores** are used when the precision has them on the device: the aligned
+  dimensions are padded up to multiples of 8 (16-bit) or 16 (int8) elements (4 for
+  dp4a), and CUDA cores are used where they are faster than the padded work.
+- **Winograd** (3x3, stride 1, not int8): F(4x4, 3x3), 4x fewer multiplies at
+  ``winograd_efficiency`` of the CUDA-core rate (cuDNN has no tensor-core Winograd);
+  cuDNN picks the faster of it and implicit GEMM.
 - **Direct / depthwise conv** and **memory-bound ops** (elementwise, pooling, norms,
   softmax, reductions): the larger of their FLOPs at CUDA-core peak and their bytes at
   DRAM bandwidth, reads that were just written and fit in L2 served ``l2_speedup`` faster.
@@ -38,6 +41,9 @@ GEMM_TILES: tuple[tuple[int, int, int], ...] = (
 )
 #: Candidate split-K factors.
 SPLIT_K: tuple[int, ...] = (1, 2, 4, 8, 16)
+#: Multiplies of Winograd F(4x4, 3x3) per direct multiply: 36 per 16 outputs instead of 144
+#: (cuDNN's non-fused Winograd, the fastest 3x3 algorithm in its benchmarks since cuDNN 5.1).
+WINOGRAD_FLOP_SCALE = 36 / 144
 #: Kernel classes.
 CLASS_CODES = {"gemm": 0, "conv": 1, "direct": 2, "memory": 3}
 
@@ -47,7 +53,9 @@ class KernelBatch:
     """One row per kernel. ``m, n, k, groups``: the GEMM view (for conv, implicit GEMM);
     ``align_a, align_b``: dimensions that must be multiples of the tensor-core width;
     ``flops``: arithmetic; ``bytes``: compulsory DRAM traffic; ``elem_bytes``: bytes per
-    element; ``winograd``: a 3x3 stride-1 conv; ``tensor_peak``/``simt_peak`` come with the device."""
+    element; ``winograd``: a 3x3 stride-1 conv; ``a_bytes``: the A operand as stored (for
+    an implicit-GEMM conv the input tensor, not its ``R*S``-fold im2col expansion, which
+    is formed on chip); ``tensor_peak``/``simt_peak`` come with the device."""
 
     cls: np.ndarray
     m: np.ndarray
@@ -62,6 +70,7 @@ class KernelBatch:
     elem_bytes: np.ndarray
     winograd: np.ndarray
     l2_input_bytes: np.ndarray
+    a_bytes: np.ndarray
 
     def __len__(self) -> int:
         return len(self.cls)
@@ -69,26 +78,42 @@ class KernelBatch:
 
 @dataclass(frozen=True)
 class DeviceArrays:
-    """Per-row device quantities: SMs, CUDA-core and tensor-core peak (0 = none), DRAM bandwidth, L2 size."""
+    """Per-row device quantities: SMs, CUDA-core and tensor-core peak (0 = none), DRAM bandwidth, L2 size;
+    ``dp4a``: the "tensor" rate is int8 dp4a on CUDA cores (only the reduction dimension is
+    aligned, to 4); ``maxwell``: a Maxwell board (``maxwell_efficiency`` applies)."""
 
     sms: np.ndarray
     simt_peak: np.ndarray
     tensor_peak: np.ndarray
     bandwidth: np.ndarray
     l2_bytes: np.ndarray
+    dp4a: np.ndarray
+    maxwell: np.ndarray
 
 
 def gemm_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams, *, flop_scale: np.ndarray | float = 1.0,
-                 efficiency: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 efficiency: np.ndarray | float = 1.0, simt_only: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """GEMM time per row, best over tiles and split-K: ``(seconds, compute_bound, tensor_cores)``.
 
     ``flop_scale`` multiplies the multiply count (Winograd), ``efficiency`` the
-    achievable peak (implicit-GEMM conv).
+    achievable peak (implicit-GEMM conv); ``simt_only`` leaves tensor cores and dp4a out.
     """
     # Axes: rows x tiles x split-K factors.
     m, n, k, g = (x.astype(np.float64)[:, None, None] for x in (kb.m, kb.n, kb.k, kb.groups))
-    tc_ok = (dev.tensor_peak > 0) & (kb.align_a % kb.align_to == 0) & (kb.align_b % kb.align_to == 0)
-    peak = np.where(tc_ok, dev.tensor_peak * p.tensor_efficiency, dev.simt_peak * p.simt_efficiency)
+    # Libraries pad the aligned dimensions up to the tensor-core width (cuBLAS >= 10.1 and
+    # cuDNN do so internally); the padded work runs at the tensor rate where that is faster.
+    # dp4a aligns only the reduction dimension (k of a GEMM, C/groups of a conv).
+    at = kb.align_to
+    pad_a = np.ceil(kb.align_a / at) * at / kb.align_a
+    pad_b = np.ceil(kb.align_b / at) * at / kb.align_b
+    reduction_pad = np.where(kb.cls == CLASS_CODES["conv"], pad_a, pad_b)
+    pad = np.where(dev.dp4a, reduction_pad, pad_a * pad_b)
+    arch = np.where(dev.maxwell, p.maxwell_efficiency, 1.0)
+    tensor_rate = dev.tensor_peak * np.where(dev.dp4a, p.simt_efficiency, p.tensor_efficiency) * arch / pad
+    simt_rate = dev.simt_peak * p.simt_efficiency * arch
+    tc_ok = (tensor_rate > simt_rate) & (not simt_only)
+    peak = np.where(tc_ok, tensor_rate, simt_rate)
     per_sm = (peak * efficiency / dev.sms)[:, None, None]
     sms = dev.sms.astype(np.float64)[:, None, None]
     eb = kb.elem_bytes[:, None, None]
@@ -98,7 +123,7 @@ def gemm_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams, *, flop_
     tiles = np.array(GEMM_TILES, dtype=np.float64)
     tm, tn, per = (tiles[None, :, i, None] for i in range(3))
     splits = np.array(SPLIT_K, dtype=np.float64)[None, None, :]
-    a_bytes, b_bytes, c_bytes = m * k * eb * g, k * n * eb * g, m * n * eb * g
+    a_bytes, b_bytes, c_bytes = kb.a_bytes[:, None, None], k * n * eb * g, m * n * eb * g
     ws = a_bytes + b_bytes
     miss = np.clip(1.0 - l2 / np.maximum(ws, 1), 0.0, 1.0)
     tiles_m, tiles_n = np.ceil(m / tm), np.ceil(n / tn)
@@ -142,15 +167,18 @@ def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dic
         eff = 1.0 if code == CLASS_CODES["gemm"] else p.conv_efficiency
         t, b, used = gemm_seconds(sub, dsub, p, efficiency=eff)
         if code == CLASS_CODES["conv"] and sub.winograd.any():
-            tw, bw_, used_w = gemm_seconds(sub, dsub, p, flop_scale=1 / 2.25, efficiency=p.winograd_efficiency)
-            pick = sub.winograd & (tw < t)
+            # cuDNN's Winograd kernels run on CUDA cores and have no int8 variant.
+            tw, bw_, used_w = gemm_seconds(sub, dsub, p, flop_scale=WINOGRAD_FLOP_SCALE,
+                                           efficiency=p.winograd_efficiency, simt_only=True)
+            pick = sub.winograd & (sub.elem_bytes > 1) & (tw < t)
             t, b, used = np.where(pick, tw, t), np.where(pick, bw_, b), np.where(pick, used_w, used)
         seconds[rows], bound[rows], tc[rows] = t, b, used
     rows = np.flatnonzero((cls == CLASS_CODES["direct"]) | (cls == CLASS_CODES["memory"]))
     if len(rows):
         sub, dsub = _take(kb, rows), _take(dev, rows)
         eff = np.where(sub.cls == CLASS_CODES["direct"], p.direct_efficiency, 1.0)
-        compute = sub.flops / (dsub.simt_peak * p.simt_efficiency * eff)
+        arch = np.where(dsub.maxwell, p.maxwell_efficiency, 1.0)
+        compute = sub.flops / (dsub.simt_peak * p.simt_efficiency * arch * eff)
         memory = _memory_seconds(sub, dsub, p)
         seconds[rows] = np.maximum(compute, memory) + p.kernel_fixed_s
         bound[rows] = compute >= memory

@@ -81,7 +81,9 @@ def device_arrays(gpus: GPUSpec | list[GPUSpec], precision: str | list[str], n: 
         sms=np.array([g.sm_count for g in gpus_l], dtype=np.int64),
         simt_peak=simt, tensor_peak=tensor,
         bandwidth=np.array([g.memory_bandwidth_bytes_per_s for g in gpus_l], dtype=float),
-        l2_bytes=np.array([g.l2_size_bytes for g in gpus_l], dtype=float))
+        l2_bytes=np.array([g.l2_size_bytes for g in gpus_l], dtype=float),
+        dp4a=(align == 4) & (tensor > 0),
+        maxwell=np.array([g.architecture == "maxwell" for g in gpus_l], dtype=bool))
     return dev, align
 
 
@@ -99,7 +101,7 @@ def gemm_batch(m, n, k, elem_bytes, align_to, *, groups=1) -> KernelBatch:
     return KernelBatch(cls=np.full(rows, CLASS_CODES["gemm"]), m=m, n=n, k=k, groups=g, align_a=n, align_b=k,
                        align_to=_arr(align_to, rows), flops=2.0 * m * n * k * g,
                        bytes=(m * k + k * n + m * n) * g * eb, elem_bytes=eb, winograd=np.zeros(rows, dtype=bool),
-                       l2_input_bytes=np.zeros(rows))
+                       l2_input_bytes=np.zeros(rows), a_bytes=m * k * g * eb)
 
 
 def conv_batch(batch, in_c, in_h, in_w, out_c, kernel_h, kernel_w, out_h, out_w, stride_h, stride_w, elem_bytes,
@@ -118,7 +120,7 @@ def conv_batch(batch, in_c, in_h, in_w, out_c, kernel_h, kernel_w, out_h, out_w,
                        k=cg * r * s, groups=g, align_a=cg, align_b=kg, align_to=_arr(align_to, rows),
                        flops=2.0 * macs, bytes=nbytes, elem_bytes=eb,
                        winograd=(r == 3) & (s == 3) & (sh == 1) & (sw == 1) & (g == 1),
-                       l2_input_bytes=_arr(l2_input_bytes, rows, float))
+                       l2_input_bytes=_arr(l2_input_bytes, rows, float), a_bytes=nb * c * h * w * eb)
 
 
 def _params(params: GPUModelParams | None) -> GPUModelParams:
@@ -168,7 +170,7 @@ def _op_rows(op: Operator, eb: float, precision: str, fused: bool) -> dict:
     in_bytes = float(sum(t.bytes(precision) for t in op.operands() if t.role == "input"))
     row = {"cls": CLASS_CODES["memory"], "m": 1, "n": 1, "k": 1, "groups": 1, "align_a": 1, "align_b": 1,
            "flops": float(op.vector_ops), "bytes": float(op.bytes(precision)), "winograd": False,
-           "l2": in_bytes, "count": 0 if fused else 1}
+           "l2": in_bytes, "a": in_bytes, "count": 0 if fused else 1}
     if isinstance(op, Conv2d):
         cg = op.in_channels // op.groups
         direct = op.groups > 1 and cg < 16
@@ -178,7 +180,7 @@ def _op_rows(op: Operator, eb: float, precision: str, fused: bool) -> dict:
                    and op.dilation_h == op.dilation_w == 1)
     elif isinstance(op, Gemm):
         row.update(cls=CLASS_CODES["gemm"], m=view.m, n=view.n, k=view.k, groups=view.groups, align_a=view.n,
-                   align_b=view.k, flops=2.0 * op.macs)
+                   align_b=view.k, flops=2.0 * op.macs, a=float(view.m * view.k * view.groups) * eb)
     elif isinstance(op, Embedding):
         row.update(bytes=2.0 * op.read_elements * eb, l2=0.0)
     elif isinstance(op, Elementwise) and op.num_inputs > 2:
@@ -229,7 +231,8 @@ def network_kernels(workload: Workload, *, precision: str | None = None, fusion:
                      align_a=col["align_a"].astype(np.int64), align_b=col["align_b"].astype(np.int64),
                      align_to=np.ones(n, dtype=np.int64), flops=col["flops"].astype(float),
                      bytes=col["bytes"].astype(float), elem_bytes=np.full(n, eb),
-                     winograd=col["winograd"].astype(bool), l2_input_bytes=col["l2"].astype(float))
+                     winograd=col["winograd"].astype(bool), l2_input_bytes=col["l2"].astype(float),
+                     a_bytes=col["a"].astype(float))
     out = NetworkKernels(tuple(names), tuple(op.kind for op in ops), kb, col["count"].astype(float), precision, fusion)
     per[key] = out
     return out

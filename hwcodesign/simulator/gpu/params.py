@@ -1,9 +1,9 @@
 """The few efficiency parameters of the GPU model, fitted by ``hwcodesign calibrate gpu``.
 
 Everything else comes from the device's datasheet (`hwcodesign.accelerators.gpus`).
-`DEFAULT_PARAMS` are round a-priori values (typical achievable fractions of peak and
-microbenchmark-scale overheads), not fitted to any shipped data: predictions made with
-them are "datasheet only". ``hwcodesign calibrate gpu --out p.json`` fits them;
+The field defaults are round a-priori values (typical achievable fractions of peak and
+microbenchmark-scale overheads), fitted to nothing: predictions with ``GPUModelParams()``
+are "datasheet only". `DEFAULT_PARAMS` are fitted on all shipped data (see there). ``hwcodesign calibrate gpu --out p.json`` fits them;
 ``hwcodesign validate gpu`` refits them without each held-out device
 (``docs/gpu_validation.md``).
 """
@@ -29,7 +29,7 @@ class GPUModelParams(Spec):
     hwcodesign.core.errors.ConfigError: The 'simt_efficiency' field of GPUModelParams must be a float > 0 and <= 1. Got 1.5.
     """
 
-    simt_efficiency: float = spec_field(default=0.85, gt=0, le=1, doc="achievable fraction of CUDA-core peak")
+    simt_efficiency: float = spec_field(default=1.0, gt=0, le=1, doc="achievable fraction of CUDA-core peak")
     tensor_efficiency: float = spec_field(default=0.7, gt=0, le=1, doc="achievable fraction of tensor-core peak")
     memory_efficiency: float = spec_field(default=0.8, gt=0, le=1, doc="achievable fraction of DRAM bandwidth")
     tile_overhead: float = spec_field(default=8.0, ge=0, le=256, doc="shared-memory reload cost of a CTA tile, "
@@ -40,15 +40,27 @@ class GPUModelParams(Spec):
     conv_efficiency: float = spec_field(default=0.85, gt=0, le=1.5, doc="implicit-GEMM conv rate relative to GEMM")
     winograd_efficiency: float = spec_field(default=0.6, gt=0, le=1.5, doc="Winograd conv rate relative to GEMM")
     direct_efficiency: float = spec_field(default=0.3, gt=0, le=1, doc="direct/depthwise conv fraction of peak")
+    maxwell_efficiency: float = spec_field(default=1.0, gt=0, le=1.5, doc="compute rate on Maxwell boards "
+                                           "relative to the model for later GPUs (sustained clock, CUDA 7.5 libraries)")
     l2_speedup: float = spec_field(default=3.0, ge=1, le=20, doc="L2 bandwidth over DRAM bandwidth (not fitted)")
     dispatch_s: float = spec_field(default=40e-6, ge=0, le=1e-2, doc="framework (CPU) time to issue one kernel")
     network_fixed_s: float = spec_field(default=0.3e-3, ge=0, le=1.0, doc="framework time per forward pass")
 
 
 #: Parameters fitted on single kernels (DeepBench).
-KERNEL_PARAMS = ("simt_efficiency", "tensor_efficiency", "memory_efficiency", "tile_overhead", "wave_latency_s",
-                 "kernel_fixed_s", "conv_efficiency", "winograd_efficiency")
+KERNEL_PARAMS = ("tensor_efficiency", "memory_efficiency", "tile_overhead", "wave_latency_s",
+                 "kernel_fixed_s", "conv_efficiency", "winograd_efficiency", "maxwell_efficiency")
 #: Parameters fitted on whole networks.
 NETWORK_PARAMS = ("dispatch_s", "network_fixed_s")
 
-DEFAULT_PARAMS = GPUModelParams()
+#: Fitted once on all shipped calibration data (refit: ``python -c "from
+#: hwcodesign.validation.gpu import refit_default_params as r; print(r())"``, about 8 s):
+#: the kernel parameters on every DeepBench GEMM and conv-forward row (7 NVIDIA GPUs, fp32/fp16/int8), the framework parameters on 500 random NB201 cells per
+#: (GPU, batch 32 and 256) of HELP's four GPUs, both from the a-priori field defaults.
+#: Validation never uses these: leave-one-device-out refits from the field defaults
+#: without the held-out device (`hwcodesign.validation.gpu`).
+DEFAULT_PARAMS = GPUModelParams(
+    tensor_efficiency=1.0, memory_efficiency=0.470, tile_overhead=7.22, wave_latency_s=3.95e-6,
+    kernel_fixed_s=7.61e-6, conv_efficiency=0.878, winograd_efficiency=0.400, maxwell_efficiency=0.709,
+    dispatch_s=24.1e-6, network_fixed_s=4.01e-3)
+
