@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hwcodesign.accelerators import get_accelerator
-from hwcodesign.core.errors import SimulationError
+from hwcodesign.core.errors import ConfigError, SimulationError
 from hwcodesign.simulator import systolic
 from hwcodesign.simulator.event import NoCSpec, Schedule, Step, run, scratchpad_bytes, simulate
 from hwcodesign.workloads import Conv2d, Elementwise, Gemm, Workload, get_workload
@@ -249,3 +249,87 @@ def test_gemm_and_conv_ops_build():
     c = w.add(Conv2d(in_channels=8, out_channels=16, in_h=8, in_w=8, kernel_h=3, kernel_w=3, pad_h=1, pad_w=1))
     w.add(Gemm(m=64, n=16, k=16), inputs=[c])
     assert len(simulate(w, get_accelerator("systolic"), cores=3, strategy="pipeline")) == 2
+
+
+# --------------------------------------------------------------------------- k-split tiling
+
+
+def _gemm(m: int, n: int, k: int) -> Workload:
+    w = Workload("gemm")
+    w.add(Gemm(m=m, n=n, k=k), name="g")
+    return w
+
+
+def test_k_split_reads_weights_once_and_the_input_once_per_column_chunk():
+    # 256x2048 by 2048x512, int8, one core of 3 x 64 KiB: the 128 KiB output cannot stay whole in the
+    # 96 KiB double-buffering budget, and no weight chunk with all of k fits beside an input tile. The
+    # fewest bytes: 3 column chunks of 192/192/128 (a 48 KiB partial-sum tile, at most half the budget,
+    # all 256 rows), and k in chunks of 96 (aligned to the 32 array rows; 256*96 + 192*96 bytes fit the
+    # other 48 KiB): the input is read once per column chunk, each weight byte once.
+    workload, acc = _gemm(256, 512, 2048), get_accelerator("systolic")
+    a, w, out = 256 * 2048, 2048 * 512, 256 * 512
+    result = run(workload, acc)
+    row, extra = result.table[0], result.timeline.extra
+    assert row["filter_dram_read_bytes"] == w
+    assert row["ifmap_dram_read_bytes"] == 3 * a
+    assert row["ofmap_dram_write_bytes"] == out
+    assert row["tiles"] == 3 * 22  # output tiles x k-chunks (21 of 96, one of 32)
+    assert extra["loaded_bytes"] == extra["dram_read_bytes"] == row["dram_read_bytes"] == 3 * a + w
+    assert extra["unused_load_bytes"] == 0
+    # the partial sums stay resident between k-chunks and never overflow: at most two 48 KiB output tiles
+    # and two slices of 256*96 + 192*96 bytes
+    assert 2 * 256 * 192 <= extra["scratchpad_peak_bytes"][0] <= 2 * 256 * 192 + 2 * (256 + 192) * 96
+    assert extra["scratchpad_peak_bytes"][0] <= extra["scratchpad_capacity_bytes"][0]
+    # aligned k-chunks add no folds: the same compute as the systolic engine's (n tiles are aligned too)
+    assert row["compute_cycles"] == systolic.simulate(workload, acc)[0]["compute_cycles"]
+
+
+def test_k_split_stores_each_output_tile_once_after_its_last_chunk():
+    from hwcodesign.simulator.event import lower_network
+
+    graph = lower_network(_gemm(256, 512, 2048), get_accelerator("systolic"))
+    stores = [t for t in graph.tasks if t.kind == "store"]
+    computes = [t for t in graph.tasks if t.kind == "compute"]
+    assert len(stores) == 3 and len(computes) == 66
+    for store in stores:
+        (key,) = store.free
+        chunks = [t for t in computes if t.name.startswith(key.removesuffix(".out") + ".k")]
+        assert len(chunks) == 22
+        assert [t for t in chunks if t.alloc] == chunks[:1] and chunks[0].alloc[0][0] == key
+        assert graph.tasks.index(chunks[-1]) in store.deps
+
+
+@pytest.mark.parametrize("dataflow", ["os", "ws", "is"])
+def test_k_chunks_cost_only_the_folds_they_add(dataflow):
+    # infinite bandwidth, one core: the compute of a forced k split against the systolic engine's
+    acc = get_accelerator("systolic", dataflow=dataflow, dram_bandwidth_bytes_per_cycle=HUGE, dram_latency_cycles=0)
+    workload = _gemm(64, 96, 256)  # 4 k-chunks of 64, multiples of the 32 array rows
+    theirs = systolic.simulate(workload, acc)[0]["compute_cycles"]
+    row = run(workload, acc, tiling={"g": (1, 1, 4)}).table[0]
+    assert row["tiles"] == 4 and row["macs"] == 64 * 96 * 256
+    if dataflow == "os":  # k is streamed: each extra chunk pays each fold's fill and drain again
+        assert row["compute_cycles"] == theirs + 3 * (2 * 3) * (32 + 32 - 2)
+    else:  # k maps to the array rows: aligned chunks split the row folds exactly
+        assert row["compute_cycles"] == theirs
+
+
+def test_two_number_tiling_means_k_whole():
+    workload, acc = _subset("resnet50", ["layer2_0_conv2"]), get_accelerator("systolic")
+    two = run(workload, acc, tiling={"layer2_0_conv2": (16, 4)})
+    three = run(workload, acc, tiling={"layer2_0_conv2": (16, 4, 1)})
+    assert two.timeline.makespan_cycles == three.timeline.makespan_cycles
+    assert two.table[0]["dram_read_bytes"] == three.table[0]["dram_read_bytes"]
+    with pytest.raises(ConfigError, match=r"\(m_tiles, n_tiles, k_tiles\).*Got \(1, 1, 0\)"):
+        run(workload, acc, tiling={"layer2_0_conv2": (1, 1, 0)})
+
+
+def test_k_split_cuts_bert_dram_reads_to_a_few_times_its_weights():
+    workload = get_workload("bert_base")
+    result = run(workload, get_accelerator("systolic"), cores=4)
+    weights = sum(op.bytes(workload.precision, "weight") for op in workload.operators())
+    extra = result.timeline.extra
+    assert extra["loaded_bytes"] == extra["dram_read_bytes"] == result.table.total("dram_read_bytes")
+    assert extra["unused_load_bytes"] == 0
+    assert all(p <= c for p, c in zip(extra["scratchpad_peak_bytes"], extra["scratchpad_capacity_bytes"]))
+    assert result.table.total("macs") == workload.macs
+    assert result.table.total("dram_read_bytes") < 2 * weights  # was 4.6x with m/n tiles only

@@ -182,7 +182,7 @@ def _deadlock_message(tasks: list[Task], stuck: list[int], done: list[simpy.Even
 
 
 def run(workload: Workload, accelerator: Accelerator, *, cores: int = 1, strategy: Strategy = "layer",
-        tiling: Mapping[str, tuple[int, int]] | None = None, schedule: Schedule | None = None,
+        tiling: Mapping[str, tuple[int, ...]] | None = None, schedule: Schedule | None = None,
         double_buffering: bool = True, fuse: bool = True, noc: NoCSpec | None = None, dma_engines: int = 1,
         row_buffer_miss_cycles: float = 0.0) -> EventRun:
     """Simulate ``workload`` on an NPU of ``cores`` copies of ``accelerator``'s core; return table and timeline.
@@ -200,8 +200,9 @@ def run(workload: Workload, accelerator: Accelerator, *, cores: int = 1, strateg
         ``'layer'`` (each operator split across the cores) or ``'pipeline'`` (operators
         assigned to cores in stages); see `hwcodesign.simulator.event.lowering`.
     tiling
-        ``{operator: (m_tiles, n_tiles)}`` per core share; others get the coarsest tiling
-        that fits the scratchpad.
+        ``{operator: (m_tiles, n_tiles)}`` or ``{operator: (m_tiles, n_tiles, k_tiles)}``
+        per core share; others get the tiling that fits the scratchpad with the fewest
+        DRAM bytes, then the fewest tasks (see `hwcodesign.simulator.event.lowering`).
     schedule
         Replay this whole-network `Schedule` instead of lowering (``strategy``,
         ``tiling``, ``double_buffering`` and ``fuse`` then do not apply).

@@ -2,20 +2,33 @@
 
 Tiling
     A MAC operator is its GEMM view (``m x k`` by ``k x n``, ``groups`` times). Its
-    output is cut into tiles of ``m`` rows by ``n`` columns; a tile loads its rows of the
-    streamed input (the ifmap, or a GEMM's ``a``; halos ignored), the columns of the
-    weights it needs (kept resident across the tiles of one column chunk, which are
-    visited innermost), computes ``groups x fold_grid(m_tile, n_tile, k)`` cycles, and
-    stores its output. Splits are aligned to the array dimension they map to, so tiles
-    add no folds where they need not. The default tiling is the coarsest whose working set
-    (input + weight + output tile) fits the scratchpad budget: half the scratchpad with
-    double buffering, all of it without; ``tiling={'layer': (m_tiles, n_tiles)}`` sets
-    it per core share. Non-MAC operators are cut along their elements the same way and run
-    ``ceil(vector_ops / vector_lanes)`` cycles per tile on the vector unit.
+    output is cut into tiles of ``m`` rows by ``n`` columns, and its reduction ``k`` into
+    chunks. A tile loads its rows of the streamed input (the ifmap, or a GEMM's ``a``;
+    halos ignored) and the weight columns it needs, computes ``groups x fold_grid(m_tile,
+    n_tile, k_chunk)`` cycles per k-chunk, and stores its output once. With ``k`` whole,
+    the operand of the outer loop stays resident across the inner tiles: a weight chunk
+    while the input tiles of its columns stream past (one weight pass, one input pass per
+    column chunk), or an input tile while the weight chunks stream past (one input pass,
+    one weight pass per row chunk). With ``k`` split, the output tile stays resident,
+    accumulating partial sums, while each k-chunk's input and weight slices stream past
+    (one input pass per column chunk, one weight pass per row chunk). Splits are aligned
+    to the array dimension they map to, so chunks add no folds where they need not.
+
+    The working set of a step (input + weight chunk + output tile) must fit the budget:
+    half the scratchpad with double buffering, all of it without. The default tiling of
+    a core share reads the fewest DRAM bytes, then makes the fewest tasks (so ``k`` stays
+    whole when that reads no more; the partial-sum tile of a k-split takes at most half
+    the budget); ``tiling={'layer': (m_tiles, n_tiles)}`` or ``(m_tiles, n_tiles,
+    k_tiles)`` sets it per core share (weights resident, ``k`` whole if not given).
+    `TaskGraph.tiles` counts an operator's tile steps (output tiles x k-chunks). Non-MAC
+    operators are cut along their elements and run ``ceil(vector_ops / vector_lanes)``
+    cycles per tile on the vector unit.
 Slots
-    A core's tiles take turns in ``2`` buffer slots with double buffering (tile ``i``
-    loads while tile ``i - 1`` computes) or ``1`` without: the load of a core's tile
-    ``i`` waits for the store of its tile ``i - slots``.
+    A core's steps take turns in ``2`` buffer slots with double buffering (step ``i``
+    loads while step ``i - 1`` computes) or ``1`` without: the loads of a core's step
+    ``i`` wait for the compute of its step ``i - slots`` (which frees its slices), and the
+    first k-chunk of its tile ``j`` (which allocates the output tile) for the store of
+    its tile ``j - slots``.
 Fusion
     With ``fuse=True`` batch norms and one-input elementwise operations applied to a MAC
     operator's output (`hwcodesign.simulator.accounting.fused_producers`) run per tile on
@@ -43,6 +56,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Literal
 
 from hwcodesign.accelerators import Accelerator
@@ -66,18 +80,22 @@ def vector_cycles(vector_ops: int, accelerator: Accelerator) -> int:
     return -(-vector_ops // accelerator.vector_lanes)
 
 
-def tile_compute(op: Operator, accelerator: Accelerator, m: int, n: int, elem: float) -> tuple[int, int, tuple]:
+def tile_compute(op: Operator, accelerator: Accelerator, m: int, n: int, elem: float, *,
+                 k: int | None = None) -> tuple[int, int, tuple]:
     """Cycles, MACs and array SRAM bytes (ifmap read, filter read, ofmap written) of an ``m x n`` output tile.
 
-    The cycles are the systolic fold model's (`hwcodesign.simulator.systolic.folds`).
+    ``k`` is the length of the tile's reduction chunk (default: all of it). The cycles are
+    the systolic fold model's (`hwcodesign.simulator.systolic.folds`); the ofmap bytes of
+    a k-chunk are its partial sums.
     """
     view = op.gemm_view()
+    k = view.k if k is None else k
     pe = accelerator.pe_array
-    grid = fold_grid(m=m, n=n, k=view.k, rows=pe.rows, cols=pe.cols, dataflow=pe.dataflow)
+    grid = fold_grid(m=m, n=n, k=k, rows=pe.rows, cols=pe.cols, dataflow=pe.dataflow)
     g = view.groups
     ifmap, filt = grid.sram_reads()
-    return g * grid.compute_cycles, g * m * n * view.k, (g * ifmap * elem, g * filt * elem,
-                                                         g * grid.ofmap_writes() * elem)
+    return g * grid.compute_cycles, g * m * n * k, (g * ifmap * elem, g * filt * elem,
+                                                    g * grid.ofmap_writes() * elem)
 
 
 def _split(extent: int, parts: int, align: int) -> list[tuple[int, int]]:
@@ -95,21 +113,41 @@ def _part(total: int, lo: int, hi: int, extent: int) -> int:
 
 
 class _Builder:
-    """Accumulates tasks; tracks each core's tile slots."""
+    """Accumulates tasks; tracks each core's steps (k-chunks of tiles) and its buffer slots."""
 
     def __init__(self, cores: int, slots: int) -> None:
         self.tasks: list[Task] = []
         self.slots = slots
         self.core_stores: list[list[int]] = [[] for _ in range(cores)]  # store task of each tile, per core
+        self.core_steps: list[list[tuple[int, int]]] = [[] for _ in range(cores)]  # (compute task, tile) per step
         self.stream = 0
 
     def add(self, task: Task) -> int:
         self.tasks.append(task)
         return len(self.tasks) - 1
 
-    def slot_dep(self, core: int) -> list[int]:
+    def slot_deps(self, core: int) -> list[int]:
+        """What the core's next step waits for before its loads: a free slot.
+
+        The compute of the step ``slots`` back (it frees its input and weight slices), and
+        the store of every tile before the oldest step still in the window (so only the
+        window's steps' output tiles are resident).
+        """
+        steps, stores = self.core_steps[core], self.core_stores[core]
+        deps = [steps[-self.slots][0]] if len(steps) >= self.slots else []
+        oldest = steps[-(self.slots - 1)][1] if self.slots > 1 and steps else len(stores)
+        if oldest:
+            deps.append(stores[oldest - 1])
+        return deps
+
+    def last_compute(self, core: int) -> list[int]:
+        """The core's previous step: MAC-array (and vector-unit) commands run in order."""
+        steps = self.core_steps[core]
+        return [steps[-1][0]] if steps else []
+
+    def last_store(self, core: int) -> list[int]:
         stores = self.core_stores[core]
-        return [stores[-self.slots]] if len(stores) >= self.slots else []
+        return [stores[-1]] if stores else []
 
     def next_stream(self) -> int:
         self.stream += 1
@@ -134,7 +172,7 @@ def _stage_of(workload: Workload, acc: Accelerator, run_ops: list[Operator], cor
 
 
 def lower_network(workload: Workload, accelerator: Accelerator, *, cores: int = 1, strategy: Strategy = "layer",
-                  tiling: Mapping[str, tuple[int, int]] | None = None, double_buffering: bool = True,
+                  tiling: Mapping[str, tuple[int, ...]] | None = None, double_buffering: bool = True,
                   fuse: bool = True) -> TaskGraph:
     """Lower ``workload`` to a tiled task graph for ``cores`` copies of ``accelerator`` (see the module docstring)."""
     if strategy not in STRATEGIES:
@@ -144,9 +182,10 @@ def lower_network(workload: Workload, accelerator: Accelerator, *, cores: int = 
     for name, value in tiling.items():
         if name not in workload:
             workload[name]  # raises UnknownNameError with suggestions
-        if (not isinstance(value, (tuple, list)) or len(value) != 2
+        if (not isinstance(value, (tuple, list)) or len(value) not in (2, 3)
                 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value)):
-            raise ConfigError(f"The tiling of {name!r} must be (m_tiles, n_tiles), two ints >= 1. Got {value!r}.")
+            raise ConfigError(f"The tiling of {name!r} must be (m_tiles, n_tiles) or (m_tiles, n_tiles, k_tiles), "
+                              f"ints >= 1. Got {value!r}.")
     precision = workload.precision
     elem = bytes_per_element(precision)
     capacity = scratchpad_bytes(accelerator)
@@ -163,7 +202,7 @@ def lower_network(workload: Workload, accelerator: Accelerator, *, cores: int = 
     tiles: dict[str, int] = {}
     pe = accelerator.pe_array
     row_dim, col_dim, _ = FOLD_DIMS[pe.dataflow]
-    align = {d: (pe.rows if row_dim == d else pe.cols if col_dim == d else 1) for d in ("m", "n")}
+    align = {d: (pe.rows if row_dim == d else pe.cols if col_dim == d else 1) for d in ("m", "n", "k")}
 
     # tensor -> joins over its stores, in order of the output fraction they cover: (join task, fraction lo)
     joins: dict[str, list[tuple[int, float]]] = {}
@@ -201,70 +240,90 @@ def lower_network(workload: Workload, accelerator: Accelerator, *, cores: int = 
             streamed = set(inputs)
             m, n = max(1, op.output.elements), 1
             shares = [(r, (0, 1)) for r in _split(m, len(core_list), 1)]
-        count = 0
+        count = tile_no = 0
         for core, ((m0, m1), (n0, n1)) in zip(core_list, shares):
+            ms, ns = m1 - m0, n1 - n0
+            ks = view.k if view is not None else 1
             sa = _part(a_bytes, m0, m1, m)
             sw = _part(w_bytes, n0, n1, n)
             so = _part(_part(out_bytes, m0, m1, m), n0, n1, n)
             if op.name in tiling:
-                mt, nt = tiling[op.name]
+                plan = _given_plan(tiling[op.name], sa, sw, so, ms, ns, ks, align if view is not None else {},
+                                   budget)
             else:
-                mt, nt = _default_tiling(op, sa, sw, so, m1 - m0, n1 - n0, view, budget, capacity, double_buffering)
-            m_ranges, n_ranges = _ranges(m1 - m0, n1 - n0, mt, nt, align, view is not None, sa, sw, so, budget)
-            while op.name not in tiling and _tile_bytes(sa, sw, so, m1 - m0, n1 - n0, m_ranges, n_ranges) > budget:
-                # integer splits can exceed the average tile: refine until the largest tile fits
-                if mt < m1 - m0:
-                    mt += 1
-                elif nt < n1 - n0:
-                    nt += 1
-                else:
-                    break
-                m_ranges, n_ranges = _ranges(m1 - m0, n1 - n0, mt, nt, align, view is not None, sa, sw, so, budget)
-            for nlo, nhi in n_ranges:
-                w_task, w_key = -1, ""
-                tw = _part(sw, nlo, nhi, n1 - n0)
-                for i, (mlo, mhi) in enumerate(m_ranges):
-                    count += 1
-                    tag = f"{op.name}/t{count - 1}@{core}"
-                    ta = _part(sa, mlo, mhi, m1 - m0)
-                    to = _part(_part(so, mlo, mhi, m1 - m0), nlo, nhi, n1 - n0)
+                plan = _default_plan(sa, sw, so, ms, ns, ks, align["m"] if view is not None else 1,
+                                     align["n"] if view is not None else 1, align["k"] if view is not None else 1,
+                                     budget)
+                if plan is None:
+                    smallest = sa / (ms * ks) + sw / (ns * ks) + so / (ms * ns)
+                    raise SimulationError(
+                        f"Operator {op.name!r} does not fit the scratchpad: its smallest tile needs "
+                        f"{smallest:.0f} bytes, the budget is {budget} bytes "
+                        f"({'half of ' if double_buffering else ''}a {capacity}-byte capacity).")
+            m_ranges, n_ranges, k_ranges, order = plan
+            outer, inner = (n_ranges, m_ranges) if order == "n" else (m_ranges, n_ranges)
+            # Without a k split the operand indexed by the outer loop stays resident across the inner tiles.
+            resident = "filter" if order == "n" else "ifmap"
+            keep = len(k_ranges) == 1
+            for orng in outer:
+                kept: dict[str, tuple[str, int]] = {}  # operand -> (scratchpad key, load task)
+                for i, irng in enumerate(inner):
+                    (mlo, mhi), (nlo, nhi) = (irng, orng) if order == "n" else (orng, irng)
+                    tag = f"{op.name}/t{tile_no}@{core}"
+                    tile_no += 1
+                    to = _part(_part(so, mlo, mhi, ms), nlo, nhi, ns)
                     lo, hi = (m0 + mlo) / m, (m0 + mhi) / m
-                    deps = b.slot_dep(core) + producer_deps(op, streamed, hi)
-                    reads, frees = [], []
-                    if view is not None and i == 0 and tw:
-                        w_key = f"{tag}.w"
-                        w_deps = b.slot_dep(core) + producer_deps(op, set(), hi)
-                        w_task = b.add(Task(f"{tag} load", op.name, core, "dma", "load", w_deps, nbytes=tw,
-                                            operand="filter", stream=b.next_stream(),
-                                            alloc=((w_key, tw, None),)))
-                    a_key = f"{tag}.in"
-                    load = b.add(Task(f"{tag} load", op.name, core, "dma", "load", deps, nbytes=ta, operand="ifmap",
-                                      stream=b.next_stream(), alloc=((a_key, ta, None),)))
-                    reads.append(a_key)
-                    frees.append(a_key)
-                    cdeps = [load]
-                    if w_key:
-                        reads.append(w_key)
-                        cdeps.append(w_task)
-                        if i == len(m_ranges) - 1:
-                            frees.append(w_key)
                     o_key = f"{tag}.out"
-                    if view is not None:
-                        cycles, macs, sram = tile_compute(op, accelerator, mhi - mlo, nhi - nlo, elem)
-                        last = b.add(Task(f"{tag} compute", op.name, core, "mac", "compute", cdeps, cycles=cycles,
-                                          alloc=((o_key, to, None),), reads=tuple(reads), free=tuple(frees),
-                                          arithmetic=macs, macs=macs, ifmap_sram_bytes=sram[0],
-                                          filter_sram_bytes=sram[1], ofmap_sram_bytes=sram[2]))
-                    else:
-                        ops_part = _part(op.vector_ops, m0 + mlo, m0 + mhi, m)
-                        last = b.add(Task(f"{tag} vector", op.name, core, "vector", "vector", cdeps,
-                                          cycles=vector_cycles(ops_part, accelerator), alloc=((o_key, to, None),),
-                                          reads=tuple(reads), free=tuple(frees), arithmetic=ops_part))
+                    last = -1
+                    for j, (klo, khi) in enumerate(k_ranges):
+                        ctag = tag if len(k_ranges) == 1 else f"{tag}.k{j}"
+                        count += 1
+                        sizes = {"ifmap": _part(_part(sa, mlo, mhi, ms), klo, khi, ks),
+                                 "filter": _part(_part(sw, nlo, nhi, ns), klo, khi, ks) if view is not None else 0}
+                        reads, frees = [], []
+                        slot = b.slot_deps(core)
+                        cdeps = slot + b.last_compute(core)
+                        for operand in (resident, "filter" if resident == "ifmap" else "ifmap"):
+                            nbytes = sizes[operand]
+                            if operand == "filter" and not nbytes:
+                                continue
+                            stays = keep and operand == resident
+                            if stays and operand in kept:
+                                key, task = kept[operand]
+                            else:
+                                key = f"{ctag}.{'w' if operand == 'filter' else 'in'}"
+                                deps = slot + producer_deps(op, streamed if operand == "ifmap" else set(),
+                                                                        hi)
+                                task = b.add(Task(f"{ctag} load", op.name, core, "dma", "load", deps, nbytes=nbytes,
+                                                  operand=operand, stream=b.next_stream(),
+                                                  alloc=((key, nbytes, None),)))
+                                if stays:
+                                    kept[operand] = (key, task)
+                            reads.append(key)
+                            cdeps.append(task)
+                            if not stays or i == len(inner) - 1:
+                                frees.append(key)
+                        # the partial-sum tile: allocated by the first k-chunk, accumulated by the others in
+                        # order, stored once after the last
+                        alloc = ((o_key, to, None),) if j == 0 else ()
+                        if view is not None:
+                            cycles, macs, sram = tile_compute(op, accelerator, mhi - mlo, nhi - nlo, elem, k=khi - klo)
+                            last = b.add(Task(f"{ctag} compute", op.name, core, "mac", "compute", cdeps, cycles=cycles,
+                                              alloc=alloc, reads=tuple(reads), free=tuple(frees), arithmetic=macs,
+                                              macs=macs, ifmap_sram_bytes=sram[0], filter_sram_bytes=sram[1],
+                                              ofmap_sram_bytes=sram[2]))
+                        else:
+                            ops_part = _part(op.vector_ops, m0 + mlo, m0 + mhi, m)
+                            last = b.add(Task(f"{ctag} vector", op.name, core, "vector", "vector", cdeps,
+                                              cycles=vector_cycles(ops_part, accelerator), alloc=alloc,
+                                              reads=tuple(reads), free=tuple(frees), arithmetic=ops_part))
+                        b.core_steps[core].append((last, len(b.core_stores[core])))
                     for f in chains.get(op.name, ()):
                         f_ops = f.vector_ops * to // out_bytes if out_bytes else 0
-                        last = b.add(Task(f"{f.name}/t{count - 1}@{core} vector", f.name, core, "vector", "vector",
+                        last = b.add(Task(f"{f.name}{tag[len(op.name):]} vector", f.name, core, "vector", "vector",
                                           [last], cycles=vector_cycles(f_ops, accelerator), arithmetic=f_ops))
-                    store = b.add(Task(f"{tag} store", op.name, core, "dma", "store", [last], nbytes=to,
+                    store = b.add(Task(f"{tag} store", op.name, core, "dma", "store", [last, *b.last_store(core)],
+                                       nbytes=to,
                                        operand="ofmap", engine=1, stream=b.next_stream(), free=(o_key,)))
                     b.core_stores[core].append(store)
                     stores[op.name].append((store, lo, hi))
@@ -284,42 +343,119 @@ def lower_network(workload: Workload, accelerator: Accelerator, *, cores: int = 
     return TaskGraph(b.tasks, [op.name for op in workload.operators()], strategy, cores, tiles)
 
 
-def _ranges(ms: int, ns: int, mt: int, nt: int, align: dict[str, int], mac: bool, sa: int, sw: int, so: int,
-            budget: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Split a core share into tile ranges, aligned to the array unless alignment makes a tile too big."""
-    if mac:
-        m_ranges, n_ranges = _split(ms, mt, align["m"]), _split(ns, nt, align["n"])
-        if _tile_bytes(sa, sw, so, ms, ns, m_ranges, n_ranges) <= budget:
-            return m_ranges, n_ranges
-    return _split(ms, mt, 1), _split(ns, nt, 1)
+Plan = tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], Literal["n", "m"]]
+
+#: Largest share of the tile budget the resident partial-sum tile of a k-split may take, so the
+#: k-chunks streamed past it stay long (few tasks) instead of shrinking to one array fold.
+_PSUM_SHARE = 0.5
 
 
-def _tile_bytes(sa: int, sw: int, so: int, ms: int, ns: int, m_ranges: list, n_ranges: list) -> int:
-    """The largest working set (input + weight + output bytes) of the tiles."""
-    a = max(_part(sa, lo, hi, ms) for lo, hi in m_ranges)
-    w = max(_part(sw, lo, hi, ns) for lo, hi in n_ranges)
-    o = max(_part(_part(so, mlo, mhi, ms), nlo, nhi, ns) for mlo, mhi in m_ranges for nlo, nhi in n_ranges)
-    return a + w + o
+def _chunked(extent: int, chunk: int) -> list[tuple[int, int]]:
+    """Contiguous ranges of ``chunk`` (the last one shorter) covering ``range(extent)``."""
+    return [(lo, min(lo + chunk, extent)) for lo in range(0, extent, chunk)]
 
 
-def _default_tiling(op: Operator, sa: int, sw: int, so: int, ms: int, ns: int, view, budget: int, capacity: int,
-                    double_buffering: bool) -> tuple[int, int]:
-    """The coarsest (m_tiles, n_tiles) whose working set fits ``budget``; `SimulationError` if none does."""
-    nt_max = ns if view is not None else 1
-    for nt in range(1, nt_max + 1):
-        w = sw / nt
-        if w > budget / 2 and nt < nt_max:
-            continue
-        room = budget - w
-        if room <= 0:
-            continue
-        mt = max(1, math.ceil((sa + so / nt) / room))
-        if mt <= ms:
-            return mt, nt
-    smallest = sa / ms + sw / nt_max + so / (ms * nt_max)
-    raise SimulationError(
-        f"Operator {op.name!r} does not fit the scratchpad: its smallest tile needs {smallest:.0f} bytes, the "
-        f"budget is {budget} bytes ({'half of ' if double_buffering else ''}a {capacity}-byte capacity).")
+def _chunk_sizes(extent: int, align: int) -> list[int]:
+    """Every smallest chunk of a split of ``range(extent)`` into some number of parts, rounded up to ``align``.
+
+    Largest first; ``O(sqrt(extent))`` of them (the distinct values of ``ceil(extent / parts)``).
+    """
+    r = math.isqrt(extent) + 1
+    sizes = {-(-extent // t) for t in range(1, r + 1)} | set(range(1, min(r, extent) + 1))
+    return sorted({min(extent, -(-c // align) * align) for c in sizes}, reverse=True)
+
+
+def _given_plan(value: tuple[int, ...], sa: int, sw: int, so: int, ms: int, ns: int, ks: int,
+                align: Mapping[str, int], budget: int) -> Plan:
+    """The ranges of a ``tiling=`` override: aligned to the array unless alignment makes a tile exceed the budget."""
+    mt, nt, kt = (*value, 1)[:3]
+
+    def ranges(a: Mapping[str, int]) -> tuple[list, list, list]:
+        return _split(ms, mt, a.get("m", 1)), _split(ns, nt, a.get("n", 1)), _split(ks, kt, a.get("k", 1))
+
+    m_r, n_r, k_r = ranges(align)
+    a = max(_part(_part(sa, mlo, mhi, ms), klo, khi, ks) for mlo, mhi in m_r for klo, khi in k_r)
+    w = max(_part(_part(sw, nlo, nhi, ns), klo, khi, ks) for nlo, nhi in n_r for klo, khi in k_r)
+    o = max(_part(_part(so, mlo, mhi, ms), nlo, nhi, ns) for mlo, mhi in m_r for nlo, nhi in n_r)
+    if align and a + w + o > budget:
+        m_r, n_r, k_r = ranges({})
+    return m_r, n_r, k_r, "n"
+
+
+@lru_cache(maxsize=4096)
+def _default_plan(sa: int, sw: int, so: int, ms: int, ns: int, ks: int, am: int, an: int, ak: int,
+                  budget: int) -> Plan | None:
+    """The tiling of a core share that reads the fewest DRAM bytes, then makes the fewest tasks; None if none fits.
+
+    A share is ``ms x ks`` input bytes ``sa`` by ``ks x ns`` weight bytes ``sw`` into
+    ``ms x ns`` output bytes ``so``; chunks are aligned to the array (``am``, ``an``,
+    ``ak``), or not at all when no aligned tiling fits. A tile's working set must fit
+    ``budget``; the candidates:
+
+    * full ``k``, ``n`` chunks outer: a weight chunk stays resident while the input
+      tiles stream past it (``nt`` input passes, one weight pass);
+    * full ``k``, ``m`` chunks outer: an input tile stays resident while the weight
+      chunks stream past it (one input pass, ``mt`` weight passes);
+    * ``k`` split: the output tile stays resident, accumulating partial sums, while the
+      input and weight k-chunks stream past it (``nt`` input and ``mt`` weight passes).
+    """
+    for aligns in ((am, an, ak), (1, 1, 1)):
+        plan = _search(sa, sw, so, ms, ns, ks, *aligns, budget)
+        if plan is not None or aligns == (1, 1, 1):
+            return plan
+    return None
+
+
+def _search(sa: int, sw: int, so: int, ms: int, ns: int, ks: int, am: int, an: int, ak: int,
+            budget: int) -> Plan | None:
+    def up(total: int, part: int, extent: int) -> int:  # bound on any `_part` of a ``part``-long range
+        return -(-total * part // extent)
+
+    def a(mc: int, kc: int) -> int:
+        return up(up(sa, mc, ms), kc, ks)
+
+    def w(nc: int, kc: int) -> int:
+        return up(up(sw, nc, ns), kc, ks)
+
+    def o(mc: int, nc: int) -> int:
+        return up(up(so, mc, ms), nc, ns)
+
+    m_sizes, n_sizes, k_sizes = _chunk_sizes(ms, am), _chunk_sizes(ns, an), _chunk_sizes(ks, ak)
+    best: tuple | None = None  # (bytes, tasks, preference, mc, nc, kc, order)
+    for nc in n_sizes:  # full k, n outer, weights resident
+        nt = -(-ns // nc)
+        mc = next((mc for mc in m_sizes if a(mc, ks) + w(nc, ks) + o(mc, nc) <= budget), None)
+        if mc is not None:
+            mt = -(-ms // mc)
+            best = min(best or (math.inf,), (sa * nt + sw + so, 3 * mt * nt + nt, 0, mc, nc, ks, "n"))
+    for mc in m_sizes:  # full k, m outer, input resident
+        mt = -(-ms // mc)
+        nc = next((nc for nc in n_sizes if a(mc, ks) + w(nc, ks) + o(mc, nc) <= budget), None)
+        if nc is not None:
+            nt = -(-ns // nc)
+            best = min(best or (math.inf,), (sa + sw * mt + so, 3 * mt * nt + mt, 1, mc, nc, ks, "m"))
+    if best is not None and best[0] == sa + sw + so or len(k_sizes) == 1:
+        return None if best is None else (_chunked(ms, best[3]), _chunked(ns, best[4]), _chunked(ks, best[5]),
+                                          best[6])
+    for mc in m_sizes:  # k split: output resident
+        mt = -(-ms // mc)
+        if best is not None and sa + sw * mt + so > best[0]:
+            break
+        for nc in n_sizes:
+            nt = -(-ns // nc)
+            nbytes = sa * nt + sw * mt + so
+            if best is not None and nbytes > best[0]:
+                break
+            room = budget - o(mc, nc)
+            if room < budget * (1 - _PSUM_SHARE):
+                continue
+            kc = next((kc for kc in k_sizes[1:] if a(mc, kc) + w(nc, kc) <= room), None)
+            if kc is not None:
+                kt = -(-ks // kc)
+                best = min(best or (math.inf,), (nbytes, 3 * mt * nt * kt + mt * nt, 2, mc, nc, kc, "m"))
+    if best is None:
+        return None
+    return _chunked(ms, best[3]), _chunked(ns, best[4]), _chunked(ks, best[5]), best[6]
 
 
 # --------------------------------------------------------------------------- schedules
