@@ -31,7 +31,8 @@ from hwcodesign.accelerators import Accelerator
 from hwcodesign.workloads import Workload
 from hwcodesign.workloads.operators import Operator
 
-__all__ = ["TRAFFIC_KEYS", "PJ_PER_MW_S", "energy_coefficients", "energy_breakdown", "fusible", "fused_producers"]
+__all__ = ["TRAFFIC_KEYS", "PJ_PER_MW_S", "energy_coefficients", "energy_breakdown", "fusible", "fused_producers",
+           "vector_cycles"]
 
 PJ_PER_MW_S = 1e9  # 1 mW for 1 s is 1 mJ = 1e9 pJ
 
@@ -92,6 +93,11 @@ def energy_breakdown(acc: Accelerator, arithmetic: float, traffic_bytes: Mapping
         "energy_leakage_pj": leak_pj,
         "energy_pj": mac_pj + sram_pj + dram_pj + leak_pj,
     }
+
+
+def vector_cycles(vector_ops: int, accelerator: Accelerator) -> int:
+    """Cycles of ``vector_ops`` elementwise operations on the vector unit (every engine uses this)."""
+    return -(-int(vector_ops) // accelerator.vector_lanes)
 
 
 def fusible(op: Operator) -> bool:

@@ -61,7 +61,7 @@ from typing import Literal
 
 from hwcodesign.accelerators import Accelerator
 from hwcodesign.core.errors import ConfigError, SimulationError
-from hwcodesign.simulator.accounting import fused_producers
+from hwcodesign.simulator.accounting import fused_producers, vector_cycles
 from hwcodesign.simulator.event.specs import scratchpad_bytes
 from hwcodesign.simulator.event.tasks import Schedule, Task, TaskGraph, input_tensor, weights_tensor
 from hwcodesign.simulator.systolic.folds import FOLD_DIMS, fold_grid
@@ -69,15 +69,10 @@ from hwcodesign.workloads import Workload
 from hwcodesign.workloads.operators import Operator
 from hwcodesign.workloads.precision import bytes_per_element
 
-__all__ = ["Strategy", "STRATEGIES", "lower_network", "lower_schedule", "tile_compute", "vector_cycles"]
+__all__ = ["Strategy", "STRATEGIES", "lower_network", "lower_schedule", "tile_compute"]
 
 Strategy = Literal["layer", "pipeline"]
 STRATEGIES = ("layer", "pipeline")
-
-
-def vector_cycles(vector_ops: int, accelerator: Accelerator) -> int:
-    """Cycles of ``vector_ops`` elementwise operations on the vector unit."""
-    return -(-vector_ops // accelerator.vector_lanes)
 
 
 def tile_compute(op: Operator, accelerator: Accelerator, m: int, n: int, elem: float, *,

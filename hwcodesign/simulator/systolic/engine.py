@@ -52,7 +52,7 @@ from hwcodesign import __version__
 from hwcodesign.accelerators import Accelerator
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.core.results import ResultTable
-from hwcodesign.simulator.accounting import TRAFFIC_KEYS, energy_breakdown, fused_producers
+from hwcodesign.simulator.accounting import TRAFFIC_KEYS, energy_breakdown, fused_producers, vector_cycles
 from hwcodesign.simulator.systolic.folds import fold_grid
 from hwcodesign.simulator.systolic.scalesim_model import (
     ScaleSimLayerStats,
@@ -236,7 +236,7 @@ def _vector_counts(op: Operator, acc: Accelerator, precision: str) -> dict[str, 
     elem = bytes_per_element(precision)
     read_words = sum(op.bytes(precision, role) for role in ("input", "weight")) / elem
     write_words = op.bytes(precision, "output") / elem
-    compute = math.ceil(op.vector_ops / acc.vector_lanes)
+    compute = vector_cycles(op.vector_ops, acc)
     bw = acc.dram.bandwidth_bytes_per_cycle / elem
     transfer = (read_words + write_words) / bw if acc.dram.bandwidth_scope == "shared" else max(
         read_words, write_words) / bw
@@ -253,7 +253,7 @@ def _vector_counts(op: Operator, acc: Accelerator, precision: str) -> dict[str, 
 
 def _fused_record(op: Operator, acc: Accelerator, producer_latency: int) -> dict[str, Any]:
     """A post-processing operator applied to its producer's output stream."""
-    extra = max(0, math.ceil(op.vector_ops / acc.vector_lanes) - producer_latency)
+    extra = max(0, vector_cycles(op.vector_ops, acc) - producer_latency)
     counts = {"compute_cycles": extra, "stall_cycles": 0, "mapping_efficiency": 0.0,
               **dict.fromkeys(("ifmap_sram_reads", "filter_sram_reads", "ofmap_sram_writes", "ifmap_dram_reads",
                                "filter_dram_reads", "ofmap_dram_writes", "ofmap_dram_reads",
