@@ -1,4 +1,4 @@
-"""AlexNet, VGG-16 and ResNet-18/50 as defined by torchvision (ImageNet, 224 x 224).
+"""AlexNet, VGG-16, ResNet-18/50 and ResNeXt-50 as defined by torchvision (ImageNet, 224 x 224).
 
 BatchNorm layers are separate operators so parameter counts match torchvision's
 (which counts BN's scale and shift). Dropout and the adaptive average pool that is the
@@ -11,7 +11,7 @@ from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._builder import Feature, Net
 from hwcodesign.workloads.zoo._registry import WORKLOADS
 
-__all__ = ["alexnet", "vgg16", "resnet18", "resnet50"]
+__all__ = ["alexnet", "vgg16", "resnet18", "resnet50", "resnext50_32x4d", "resnet_stages"]
 
 
 @WORKLOADS.register("alexnet")
@@ -65,25 +65,49 @@ def _basic(net: Net, x: Feature, out: int, stride: int, prefix: str) -> Feature:
     return net.act(net.add(y, x), "relu")
 
 
-def _bottleneck(net: Net, x: Feature, width: int, stride: int, prefix: str) -> Feature:
-    # ResNet v1.5 (torchvision): the stride sits on the 3x3 conv.
+def _bottleneck(net: Net, x: Feature, planes: int, stride: int, prefix: str, *, groups: int = 1,
+                width_per_group: int = 64, dilation: int = 1) -> Feature:
+    # ResNet v1.5 (torchvision): the stride sits on the 3x3 conv; ResNeXt widens and groups it.
+    width = planes * width_per_group // 64 * groups
     y = net.conv_bn(x, width, 1, name=f"{prefix}_conv1")
-    y = net.conv_bn(y, width, 3, stride=stride, name=f"{prefix}_conv2")
-    y = net.conv_bn(y, width * 4, 1, act=None, name=f"{prefix}_conv3")
-    if stride != 1 or x.c != width * 4:
-        x = net.conv_bn(x, width * 4, 1, stride=stride, act=None, name=f"{prefix}_downsample")
+    y = net.conv_bn(y, width, 3, stride=stride, groups=groups, dilation=dilation, name=f"{prefix}_conv2")
+    y = net.conv_bn(y, planes * 4, 1, act=None, name=f"{prefix}_conv3")
+    if stride != 1 or x.c != planes * 4:
+        x = net.conv_bn(x, planes * 4, 1, stride=stride, act=None, name=f"{prefix}_downsample")
     return net.act(net.add(y, x), "relu")
 
 
-def _resnet(name: str, blocks: tuple[int, ...], bottleneck: bool, batch: int, precision: str) -> Workload:
-    net = Net(name, batch=batch, precision=precision)
-    x = net.conv_bn(net.input(3, 224, 224), 64, 7, stride=2, name="conv1")
+def resnet_stages(net: Net, x: Feature, blocks: tuple[int, ...], *, bottleneck: bool, groups: int = 1,
+                  width_per_group: int = 64, dilate: tuple[bool, bool, bool] = (False, False, False)) -> list[Feature]:
+    """torchvision's ResNet body (conv1 .. layer4) on ``x``; returns the four stages' outputs.
+
+    ``dilate`` is torchvision's ``replace_stride_with_dilation`` for layers 2-4: such a
+    stage keeps its input's resolution and dilates its 3x3 convs instead (the first
+    block at the previous dilation, as torchvision does).
+    """
+    x = net.conv_bn(x, 64, 7, stride=2, name="conv1")
     x = net.pool(x, "max", 3, 2, 1)
-    for stage, (count, width) in enumerate(zip(blocks, (64, 128, 256, 512)), start=1):
+    outputs, dilation = [], 1
+    for stage, (count, planes) in enumerate(zip(blocks, (64, 128, 256, 512)), start=1):
+        stride, previous = (2 if stage > 1 else 1), dilation
+        if stage > 1 and dilate[stage - 2]:
+            dilation, stride = dilation * stride, 1
         for i in range(count):
-            stride = 2 if stage > 1 and i == 0 else 1
             prefix = f"layer{stage}_{i}"
-            x = _bottleneck(net, x, width, stride, prefix) if bottleneck else _basic(net, x, width, stride, prefix)
+            if bottleneck:
+                x = _bottleneck(net, x, planes, stride if i == 0 else 1, prefix, groups=groups,
+                                width_per_group=width_per_group, dilation=previous if i == 0 else dilation)
+            else:
+                x = _basic(net, x, planes, stride if i == 0 else 1, prefix)
+        outputs.append(x)
+    return outputs
+
+
+def _resnet(name: str, blocks: tuple[int, ...], bottleneck: bool, batch: int, precision: str, *,
+            groups: int = 1, width_per_group: int = 64) -> Workload:
+    net = Net(name, batch=batch, precision=precision)
+    x = resnet_stages(net, net.input(3, 224, 224), blocks, bottleneck=bottleneck, groups=groups,
+                      width_per_group=width_per_group)[-1]
     x = net.global_pool(x)
     net.linear(x, 1000, name="fc")
     return net.done(name)
@@ -112,3 +136,18 @@ def resnet50(*, batch: int = 1, precision: str = "int8") -> Workload:
     (25557032, 4.089)
     """
     return _resnet("resnet50", (3, 4, 6, 3), True, batch, precision)
+
+
+@WORKLOADS.register("resnext50_32x4d")
+def resnext50_32x4d(*, batch: int = 1, precision: str = "int8") -> Workload:
+    """ResNeXt-50 32x4d (Xie et al. 2017): ResNet-50 with 32-group 3x3 convs of width 4 per group x 2^stage.
+
+    As torchvision's ``resnext50_32x4d``: bottleneck widths 128, 256, 512, 1024.
+
+    Examples
+    --------
+    >>> w = resnext50_32x4d()
+    >>> w.params, w["layer1_0_conv2"].groups
+    (25028904, 32)
+    """
+    return _resnet("resnext50_32x4d", (3, 4, 6, 3), True, batch, precision, groups=32, width_per_group=4)

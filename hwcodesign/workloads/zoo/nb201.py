@@ -12,17 +12,24 @@ from __future__ import annotations
 from typing import Literal
 
 from hwcodesign.core.errors import ConfigError
+from hwcodesign.core.seeds import as_generator
+from hwcodesign.workloads.operators import Elementwise
 from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._builder import Feature, Net
 from hwcodesign.workloads.zoo._registry import WORKLOADS
 
-__all__ = ["NB201_OPS", "NB201_BEST_CIFAR10", "parse_nb201", "nb201"]
+__all__ = ["NB201_OPS", "NB201_BEST_CIFAR10", "NB201_STAGE_CHANNELS", "NB201_CELLS_PER_STAGE", "parse_nb201", "nb201",
+           "nb201_cell", "nb201_stages"]
 
 #: The operations an NAS-Bench-201 edge may carry.
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 
 #: The architecture with the best CIFAR-10 test accuracy in NAS-Bench-201.
 NB201_BEST_CIFAR10 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+
+#: Channels of the three stages, and cells per stage.
+NB201_STAGE_CHANNELS = (16, 32, 64)
+NB201_CELLS_PER_STAGE = 5
 
 _DATASETS = {"cifar10": (32, 10), "cifar100": (32, 100), "ImageNet16-120": (16, 120)}
 _FORMAT = "'|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' with op one of " + ", ".join(NB201_OPS)
@@ -91,6 +98,11 @@ def _cell(net: Net, x: Feature, arch: tuple[tuple[tuple[str, int], ...], ...], p
             nodes.append(Feature(None, x.c, x.h, x.w))
         elif len(terms) == 1:
             nodes.append(terms[0])
+        elif len({t.name for t in terms}) < len(terms):
+            # Two edges deliver the same tensor (a skip of a node that is itself a skip): the
+            # reference sums it twice, so the add reads every term, but the graph has one edge.
+            op = Elementwise(op="add", elements=terms[0].elements, num_inputs=len(terms))
+            nodes.append(terms[0]._replace(name=net.w.add(op, tuple(dict.fromkeys(t.name for t in terms)))))
         else:
             nodes.append(net.add(*terms))
     return nodes[-1]
@@ -120,12 +132,80 @@ def nb201(arch_str: str = NB201_BEST_CIFAR10, *, batch: int = 1, precision: str 
     size, classes = _DATASETS[dataset]
     net = Net("nb201", batch=batch, precision=precision)
     x = net.bn(net.conv(net.input(3, size, size), 16, 3, name="stem"))
-    for stage, channels in enumerate((16, 32, 64)):
+    for stage, channels in enumerate(NB201_STAGE_CHANNELS):
         if stage:
             x = _reduction(net, x, channels, prefix=f"reduce{stage}")
-        for i in range(5):
+        for i in range(NB201_CELLS_PER_STAGE):
             x = _cell(net, x, arch, prefix=f"s{stage}c{i}")
     x = net.act(net.bn(x), "relu")
     x = net.global_pool(x)
     net.linear(x, classes, name="classifier")
     return net.done("nb201", arch_str=arch_str, dataset=dataset)
+
+
+def nb201_stages(dataset: Literal["cifar10", "cifar100", "ImageNet16-120"] = "cifar10") -> tuple[tuple[int, int], ...]:
+    """``(channels, height)`` of the cells' input in each stage of `nb201` on ``dataset`` (square feature maps).
+
+    Examples
+    --------
+    >>> nb201_stages("ImageNet16-120")
+    ((16, 16), (32, 8), (64, 4))
+    """
+    if dataset not in _DATASETS:
+        raise ConfigError(f"The 'dataset' of nb201 must be one of {', '.join(map(repr, _DATASETS))}. Got {dataset!r}.")
+    size = _DATASETS[dataset][0]
+    return tuple((channels, size >> stage) for stage, channels in enumerate(NB201_STAGE_CHANNELS))
+
+
+def nb201_cell(arch_str: str, *, channels: int, size: int, batch: int = 1, precision: str = "int8") -> Workload:
+    """One cell of `nb201` alone, on a ``channels`` x ``size`` x ``size`` input (the operators `nb201` adds for it).
+
+    A network is its stem, reductions and head plus `NB201_CELLS_PER_STAGE` such cells per
+    stage (`nb201_stages`), which lets co-exploration cost a new cell without building
+    the whole network.
+
+    Examples
+    --------
+    >>> cell = nb201_cell("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|", channels=16, size=32)
+    >>> [op.kind for op in cell.operators()], cell.macs == 16 * 16 * 9 * 32 * 32
+    (['elementwise', 'conv2d', 'batchnorm'], True)
+    """
+    net = Net("nb201_cell", batch=batch, precision=precision)
+    _cell(net, net.input(channels, size, size), parse_nb201(arch_str), prefix="cell")
+    return net.done("nb201_cell", arch_str=arch_str, channels=channels, size=size)
+
+
+def random_nb201_arch(seed: int) -> str:
+    """An NAS-Bench-201 arch string drawn uniformly from the 5^6 = 15,625 cells, deterministic in ``seed``.
+
+    Each of the six edges gets one of `NB201_OPS` (``numpy.random.default_rng(seed)``).
+
+    Examples
+    --------
+    >>> random_nb201_arch(0) == random_nb201_arch(0)
+    True
+    >>> parse_nb201(random_nb201_arch(7))[2][2][1]  # the third node's last edge reads node 2
+    2
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"The 'seed' of an NAS-Bench-201 draw must be an int >= 0. Got {seed!r}.")
+    ops = iter(as_generator(seed).integers(0, len(NB201_OPS), size=6).tolist())
+    return "+".join("|" + "|".join(f"{NB201_OPS[next(ops)]}~{i}" for i in range(j)) + "|" for j in (1, 2, 3))
+
+
+@WORKLOADS.register("nb201_random")
+def nb201_random(seed: int = 0, *, batch: int = 1, precision: str = "int8",
+                 dataset: Literal["cifar10", "cifar100", "ImageNet16-120"] = "cifar10") -> Workload:
+    """The NAS-Bench-201 network of the cell `random_nb201_arch` draws for ``seed``.
+
+    Examples
+    --------
+    >>> w = nb201_random(3)
+    >>> w == nb201(random_nb201_arch(3))
+    True
+    >>> w
+    get_workload('nb201_random', seed=3, dataset='cifar10', batch=1, precision='int8')
+    """
+    w = nb201(random_nb201_arch(seed), batch=batch, precision=precision, dataset=dataset)
+    w._origin = ("nb201_random", {"seed": seed, "dataset": dataset, "batch": w.batch, "precision": w.precision})
+    return w

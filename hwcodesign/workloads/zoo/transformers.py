@@ -1,4 +1,4 @@
-"""Transformers built from GEMMs, softmax and layer norm: BERT-base, ViT-B/16, GPT-2 (124M).
+"""Transformers built from GEMMs, softmax and layer norm: BERT-base, ViT-B/16, GPT-2 (124M), a Transformer encoder.
 
 Attention is spelled out as operators by `attention_block`: a fused QKV projection,
 per-head ``Q @ K^T`` and ``P @ V`` (GEMMs whose B operand is an activation), a softmax
@@ -14,7 +14,7 @@ from hwcodesign.workloads.operators import Conv2d, Elementwise, Embedding, Gemm,
 from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._registry import WORKLOADS
 
-__all__ = ["attention_block", "encoder_layer", "bert_base", "vit_b16", "gpt2"]
+__all__ = ["attention_block", "encoder_layer", "bert_base", "vit_b16", "gpt2", "transformer_encoder"]
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> int:
@@ -69,25 +69,27 @@ def attention_block(w: Workload, x: str | None, *, tokens: int, d_model: int, he
     return w.add(Gemm(m=tokens, n=d_model, k=d_model, bias=bias), (context,), name=f"{prefix}_out")
 
 
-def encoder_layer(w: Workload, x: str, *, tokens: int, d_model: int, heads: int, d_ff: int,
-                  kv_tokens: int | None = None, pre_norm: bool, prefix: str) -> str:
-    """Add one transformer layer (attention + GELU MLP, residuals, layer norms); return its output name.
+def encoder_layer(w: Workload, x: str | None, *, tokens: int, d_model: int, heads: int, d_ff: int,
+                  kv_tokens: int | None = None, pre_norm: bool, prefix: str, activation: str = "gelu") -> str:
+    """Add one transformer layer (attention + MLP, residuals, layer norms); return its output name.
 
     ``pre_norm=True`` puts layer norm before each sub-block (ViT, GPT-2); ``False`` after
-    each residual add (BERT).
+    each residual add (BERT, the original Transformer). ``activation`` is the MLP's
+    nonlinearity (GELU; ``'relu'`` in the original Transformer). ``x`` is ``None`` for a
+    first layer that reads the network's input (no producer operator).
     """
     n = tokens * d_model
 
-    def norm(src: str, label: str) -> str:
-        return w.add(LayerNorm(rows=tokens, features=d_model), (src,), name=f"{prefix}_{label}")
+    def norm(src: str | None, label: str) -> str:
+        return w.add(LayerNorm(rows=tokens, features=d_model), () if src is None else (src,), name=f"{prefix}_{label}")
 
     h = norm(x, "ln1") if pre_norm else x
     a = attention_block(w, h, tokens=tokens, d_model=d_model, heads=heads, kv_tokens=kv_tokens,
                         prefix=f"{prefix}_attn")
-    x = w.add(Elementwise(op="add", elements=n, num_inputs=2), (a, x), name=f"{prefix}_add1")
+    x = w.add(Elementwise(op="add", elements=n, num_inputs=2), (a,) if x is None else (a, x), name=f"{prefix}_add1")
     h = norm(x, "ln2") if pre_norm else (x := norm(x, "ln1"))
     h = w.add(Gemm(m=tokens, n=d_ff, k=d_model, bias=True), (h,), name=f"{prefix}_ffn1")
-    h = w.add(Elementwise(op="gelu", elements=tokens * d_ff), (h,), name=f"{prefix}_gelu")
+    h = w.add(Elementwise(op=activation, elements=tokens * d_ff), (h,), name=f"{prefix}_{activation}")
     h = w.add(Gemm(m=tokens, n=d_model, k=d_ff, bias=True), (h,), name=f"{prefix}_ffn2")
     x = w.add(Elementwise(op="add", elements=n, num_inputs=2), (h, x), name=f"{prefix}_add2")
     return x if pre_norm else norm(x, "ln2")
@@ -190,3 +192,38 @@ def gpt2(*, batch: int = 1, precision: str = "int8", phase: Literal["prefill", "
     x = w.add(LayerNorm(rows=new, features=d), (x,), name="ln_f")
     w.add(Gemm(m=new, n=vocab, k=d, weight_shared=True), (x,), name="lm_head")
     return _done(w, "gpt2", phase=phase, seq_len=seq_len)
+
+
+@WORKLOADS.register("transformer_encoder")
+def transformer_encoder(*, batch: int = 1, precision: str = "int8", layers: int = 6, d_model: int = 512,
+                        heads: int = 8, d_ff: int = 2048, seq_len: int = 128) -> Workload:
+    """The encoder stack of the Transformer (Vaswani et al. 2017), base model by default.
+
+    ``layers`` post-norm layers (attention, residual add, layer norm, ReLU FFN, residual
+    add, layer norm), as PyTorch's ``nn.TransformerEncoder`` of ``nn.TransformerEncoderLayer
+    (d_model, heads, d_ff)``: no embeddings, no final norm. It reads ``seq_len`` vectors of
+    ``d_model``. Each layer has 4 (d^2 + d) attention, 2 d d_ff + d_ff + d FFN and 4 d
+    norm parameters: 3,152,384 for the base model.
+
+    Examples
+    --------
+    >>> w = transformer_encoder()
+    >>> w.params == 6 * (4 * (512 * 512 + 512) + 2 * 512 * 2048 + 2048 + 512 + 4 * 512)
+    True
+    >>> transformer_encoder(d_model=500)
+    Traceback (most recent call last):
+    ...
+    hwcodesign.core.errors.ConfigError: d_model=500 must be a multiple of heads=8.
+    """
+    layers = _check_int("layers", layers, 1, 1000)
+    seq_len = _check_int("seq_len", seq_len, 1, 1 << 20)
+    for name, value in (("d_model", d_model), ("heads", heads), ("d_ff", d_ff)):
+        _check_int(name, value, 1, 1 << 20)
+    if d_model % heads:
+        raise ConfigError(f"d_model={d_model} must be a multiple of heads={heads}.")
+    w = Workload("transformer_encoder", batch=batch, precision=precision)
+    x = None  # the network input: layer 0's QKV projection and first residual add read it
+    for i in range(layers):
+        x = encoder_layer(w, x, tokens=seq_len, d_model=d_model, heads=heads, d_ff=d_ff, pre_norm=False,
+                          prefix=f"layer{i}", activation="relu")
+    return _done(w, "transformer_encoder", layers=layers, d_model=d_model, heads=heads, d_ff=d_ff, seq_len=seq_len)
