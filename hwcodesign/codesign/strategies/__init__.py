@@ -1,0 +1,1 @@
+"""The search strategies, one module each; import them from `hwcodesign.codesign.search`."""
