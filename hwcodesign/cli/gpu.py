@@ -74,6 +74,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     kernels = pd.concat([load_deepbench("gemm"), load_deepbench("conv")], ignore_index=True)
     nets = nb201_measured()
+    kernels = kernels[kernels["library"] == args.library].reset_index(drop=True)
     if args.devices:
         names = {get_gpu(d).name for d in args.devices}
         kernels = kernels[kernels["gpu"].isin(names)].reset_index(drop=True)
@@ -136,6 +137,8 @@ def register(sub) -> None:
     ca = sub.add_parser("calibrate", help="fit the GPU model's efficiency parameters to the shipped measured data")
     ca.add_argument("target", choices=("gpu",), help="gpu: the GPU model")
     ca.add_argument("--devices", nargs="+", help="fit on these devices only (default: all)")
+    ca.add_argument("--library", choices=("current", "legacy"), default="current",
+                    help="fit the kernels measured with current (CUDA >= 9, default) or legacy (CUDA 7.5/8) libraries")
     ca.add_argument("--start", type=Path, help="JSON of GPUModelParams to start from")
     ca.add_argument("--out", type=Path, help="write the fitted parameters (.json)")
     ca.add_argument("--quiet", action="store_true", help="print nothing")

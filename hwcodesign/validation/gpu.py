@@ -3,14 +3,19 @@
 Data shipped in ``data/measured`` (sources and licences in its README.md):
 
 - DeepBench GEMM and conv-forward kernels on seven NVIDIA GPUs (fp32; fp16 on P100
-  and V100; int8 on three Pascal GPUs), ``load_deepbench``;
+  and V100; int8 on three Pascal GPUs), ``load_deepbench``, each row with the library
+  era of its CUDA version (``library``: ``legacy`` = CUDA 7.5/8.0, ``current`` = 10.1);
+- the best measured bf16 matmul throughput of A100 and H100 (``tensor_efficiency_prior``);
 - whole-network latency of all 15,625 NAS-Bench-201 cells on four GPUs at batch 1, 32
   and 256 (HELP), ``nb201_measured``;
 - and any user file in the per-network form ``device, workload, batch, precision,
   latency_ms`` (``load_network_measurements``).
 
 Every error reported for a device is leave-one-device-out: the parameters are fitted
-without that device's rows, and it is predicted from its datasheet alone.
+without that device's rows, and it is predicted from its datasheet alone. Kernel
+parameters are properties of the cuBLAS/cuDNN kernels, so they are fitted per library
+era, on the other devices measured with libraries of the same era; with none, the
+a-priori values (`GPUModelParams()`) are used.
 
 Examples
 --------
@@ -38,7 +43,8 @@ from hwcodesign.simulator.gpu.model import conv_batch, device_arrays, gemm_batch
 from hwcodesign.simulator.gpu.params import DEFAULT_PARAMS, KERNEL_PARAMS, NETWORK_PARAMS, GPUModelParams
 from hwcodesign.workloads.precision import bytes_per_element
 
-__all__ = ["NB201_DEVICES", "NETWORK_COLUMNS", "load_deepbench", "load_network_measurements", "nb201_measured",
+__all__ = ["NB201_DEVICES", "NB201_LIBRARY", "NETWORK_COLUMNS", "LIBRARY_ERAS", "library_era", "load_deepbench",
+           "tensor_efficiency_prior", "load_network_measurements", "nb201_measured",
            "predict_deepbench", "fit_kernel_params", "refit_default_params", "lodo_deepbench", "nb201_predict", "fit_network_params",
            "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured", "GPUValidation", "validate_gpu",
            "plot_predicted_vs_measured"]
@@ -47,6 +53,11 @@ __all__ = ["NB201_DEVICES", "NETWORK_COLUMNS", "load_deepbench", "load_network_m
 #: Titan X: its latencies track the 1080 Ti's, which a Maxwell Titan X (60% of the FLOP/s) could not.
 NB201_DEVICES = {"1080ti": "GeForce GTX 1080 Ti", "2080ti": "GeForce RTX 2080 Ti", "titanx": "Titan X (Pascal)",
                  "titanxp": "Titan Xp"}
+#: HELP measured NB201 in 2020-21 with PyTorch (CUDA >= 10 libraries on every GPU).
+NB201_LIBRARY = "current"
+#: Library eras: the kernels of cuBLAS/cuDNN changed between CUDA 8 / cuDNN 6 and CUDA >= 9 /
+#: cuDNN 7 (tensor cores, new GEMM tiles and heuristics, new Winograd/implicit-GEMM kernels).
+LIBRARY_ERAS = ("legacy", "current")
 #: Columns of the per-network measured form.
 NETWORK_COLUMNS = ("device", "workload", "batch", "precision", "latency_ms")
 
@@ -62,12 +73,34 @@ def _with_gpu(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def library_era(cuda_version: str | float) -> str:
+    """The library era of a CUDA version: ``legacy`` before CUDA 9, else ``current``.
+
+    >>> library_era("8.0.61"), library_era("10.1.243")
+    ('legacy', 'current')
+    """
+    try:
+        major = int(str(cuda_version).split(".")[0])
+    except ValueError:
+        raise ConfigError(f"A CUDA version must look like '10.1'. Got {cuda_version!r}.") from None
+    return "legacy" if major < 9 else "current"
+
+
+def _deepbench_library(frame: pd.DataFrame) -> pd.Series:
+    specs = pd.read_csv(io.StringIO(_data("deepbench", "specs.csv")))
+    cuda = specs[specs["key"] == "CUDA Version"].set_index(["device", "suite"])["value"]
+    keys = pd.MultiIndex.from_frame(frame[["device", "suite"]])
+    return pd.Series([library_era(cuda[k]) for k in keys], index=frame.index)
+
+
 def load_deepbench(kind: Literal["gemm", "conv"], path: str | Path | None = None) -> pd.DataFrame:
     """DeepBench rows of ``kind`` (shipped data, or a file in the same form) with ``gpu`` and ``measured_ms``.
 
     GEMM form: ``device, precision, M, N, K, time_ms`` (+ ``math``, the arithmetic
-    precision, default = ``precision``). Conv form: ``device, precision, N, C, H, W, K,
-    R_filter_h, S_filter_w, pad_h, pad_w, stride_h, stride_w, fwd_ms``.
+    precision, default = ``precision``; + ``library``, one of `LIBRARY_ERAS`, default
+    ``current``). Conv form: ``device, precision, N, C, H, W, K, R_filter_h, S_filter_w,
+    pad_h, pad_w, stride_h, stride_w, fwd_ms``. Shipped rows get ``library`` from the CUDA
+    version DeepBench reports for each device (``deepbench/specs.csv``).
     """
     if kind not in ("gemm", "conv"):
         raise ConfigError(f"DeepBench kind must be 'gemm' or 'conv'. Got {kind!r}.")
@@ -79,13 +112,17 @@ def load_deepbench(kind: Literal["gemm", "conv"], path: str | Path | None = None
     _require(frame, need, f"DeepBench {kind} data")
     if "math" not in frame:
         frame["math"] = frame["precision"]
-    if kind == "conv" and path is None:
-        # DeepBench labels every P100 fp16 row "16 bit inputs, 32 bit multiplication", but
-        # its fp16 convs run up to 2x faster than the same fp32 convs, above the fp32 peak
-        # (e.g. N=16 C=512 28x28 K=1024 1x1/2: 13.4 TFLOP/s on a 9.3 TFLOP/s part): cuDNN
-        # ran them with fp16 arithmetic. The GEMM rows (cuBLAS) do match fp32 arithmetic.
-        p100_half = frame["device"].eq("NV_P100") & frame["precision"].eq("fp16")
-        frame.loc[p100_half, "math"] = "fp16"
+    if path is None:
+        frame["library"] = _deepbench_library(frame)
+    elif "library" not in frame:
+        frame["library"] = "current"
+    bad = sorted(set(frame["library"]) - set(LIBRARY_ERAS))
+    if bad:
+        raise ConfigError(f"The 'library' column of DeepBench {kind} data must be one of {', '.join(LIBRARY_ERAS)}. "
+                          f"Got {', '.join(map(repr, bad))}.")
+    # P100 fp16 rows keep DeepBench's label, "16 bit inputs, 32 bit multiplication" (fp16
+    # storage, fp32 arithmetic), although a few of its convs run above the fp32 peak: deciding
+    # otherwise from P100's own rows would let the held-out device choose its model.
     frame["kind"] = kind
     frame["measured_ms"] = frame["time_ms" if kind == "gemm" else "fwd_ms"].astype(float)
     if kind == "conv" and "out_h" not in frame:
@@ -182,13 +219,14 @@ def _both() -> pd.DataFrame:
 
 def lodo_deepbench(frame: pd.DataFrame | None = None, *, start: GPUModelParams | None = None,
                    min_rows: int = 100, held_out: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Leave-one-device-out on DeepBench rows: every row with ``predicted_ms``, ``ape`` and ``default_ms``.
+    """Leave-one-device-out on DeepBench rows: every row with ``predicted_ms``, ``ape``, ``default_ms``, ``fitted_on``.
 
     Each device with at least ``min_rows`` rows is held out in turn; the kernel parameters
-    are fitted on the other devices' rows (all precisions), starting from and regularised
-    towards the a-priori field defaults (never the shipped `DEFAULT_PARAMS`, which saw
-    every device), and the held-out rows predicted. ``default_ms`` is the prediction with
-    those unfitted a-priori parameters (datasheet only).
+    for its rows of each library era are fitted on the other devices' rows of the same era
+    (all precisions), starting from and regularised towards the a-priori field defaults
+    (never the shipped `DEFAULT_PARAMS`, which saw every device); when no other device has
+    rows of that era they stay a-priori. ``fitted_on`` names the devices fitted on;
+    ``default_ms`` is the prediction with the unfitted a-priori parameters (datasheet only).
     """
     frame = (_both() if frame is None else frame).reset_index(drop=True)
     counts = frame.groupby("gpu").size()
@@ -201,10 +239,15 @@ def lodo_deepbench(frame: pd.DataFrame | None = None, *, start: GPUModelParams |
         keep = frame["gpu"].isin(names)
     else:
         keep = np.ones(len(frame), dtype=bool)
+    frame["fitted_on"] = ""
     for gpu in sorted(frame.loc[keep, "gpu"].unique()):
         held = frame["gpu"] == gpu
-        params = fit_kernel_params(frame[~held], start=base)
-        frame.loc[held, "predicted_ms"] = predict_deepbench(frame[held], params)
+        for era in sorted(frame.loc[held, "library"].unique()):
+            rows = held & (frame["library"] == era)
+            train = frame[~held & (frame["library"] == era)]
+            params = fit_kernel_params(train, start=base) if len(train) else base
+            frame.loc[rows, "predicted_ms"] = predict_deepbench(frame[rows], params)
+            frame.loc[rows, "fitted_on"] = ", ".join(sorted(train["gpu"].unique())) or "a-priori"
     frame = frame[keep].reset_index(drop=True)
     frame["default_ms"] = predict_deepbench(frame, base)
     return _ape(frame)
@@ -219,14 +262,41 @@ def _a_priori() -> GPUModelParams:
     return GPUModelParams()
 
 
-def refit_default_params(seed: int = 0) -> GPUModelParams:
-    """Refit the shipped `DEFAULT_PARAMS` from the a-priori field defaults on all shipped data.
+def tensor_efficiency_prior() -> float:
+    """``tensor_efficiency`` that makes the model (other parameters a-priori) match measured matmul throughput.
 
-    Kernel parameters on every DeepBench row, then framework parameters on 500 random
-    NB201 cells per (GPU, batch 32 and 256). In-sample by construction: for validation use
-    `lodo_deepbench` and `lodo_nb201`.
+    The shipped ``achievable_matmul_tflops.csv`` (stas00/ml-engineering) gives the best
+    bf16 matmul TFLOP/s measured on A100 SXM and H100 SXM, and the shape that reached it;
+    none of it is DeepBench. The a-priori field default of ``tensor_efficiency`` is this
+    value, rounded.
+
+    >>> round(tensor_efficiency_prior(), 2)
+    0.99
     """
-    kernel = fit_kernel_params(_both(), start=_a_priori())
+    from hwcodesign.simulator.gpu.model import predict_gemm
+
+    table = pd.read_csv(io.StringIO(_data("achievable_matmul_tflops.csv")))
+    catalog = {"NVIDIA A100 SXM": "A100", "NVIDIA H100 SXM": "H100"}  # the rows whose device the catalog holds
+    rows = table[(table["dtype"] == "bf16") & table["accelerator"].isin(catalog)]
+    shapes = [tuple(int(x) for x in s.split("x")) for s in rows["best_shape_MxNxK"]]
+    measured = np.array([2.0 * m * n * k / (t * 1e12) for (m, n, k), t in zip(shapes, rows["mamf_tflops"], strict=True)])
+
+    def predict(params: GPUModelParams) -> np.ndarray:
+        return np.array([predict_gemm(catalog[d], m, n, k, "bf16", params=params)[0]
+                         for d, (m, n, k) in zip(rows["accelerator"], shapes, strict=True)])
+
+    return fit_params(predict, measured, ("tensor_efficiency",), start=_a_priori(), prior_weight=0.0).tensor_efficiency
+
+
+def refit_default_params(seed: int = 0) -> GPUModelParams:
+    """Refit the shipped `DEFAULT_PARAMS` from the a-priori field defaults on the shipped data of current libraries.
+
+    Kernel parameters on the DeepBench rows measured with current libraries (CUDA >= 9:
+    V100), then framework parameters on 500 random NB201 cells per (GPU, batch 32 and
+    256). In-sample by construction: for validation use `lodo_deepbench` and `lodo_nb201`.
+    """
+    kernels = _both()
+    kernel = fit_kernel_params(kernels[kernels["library"] == NB201_LIBRARY], start=_a_priori())
     nb = nb201_measured()
     nb = nb[nb["batch"].isin((32, 256))]
     return fit_network_params(sample_groups(nb, 500, np.random.default_rng(seed)), start=kernel)
@@ -372,13 +442,20 @@ def lodo_nb201(measured: pd.DataFrame | None = None, *, start: GPUModelParams | 
     measured = nb201_measured() if measured is None else measured
     start = start or _a_priori()
     kernels = _both()
+    kernels = kernels[kernels["library"] == NB201_LIBRARY]
     rng = np.random.default_rng(seed)
     out = []
+    kernel_fits: dict[tuple[str, ...], GPUModelParams] = {}
     gpus = sorted(measured["gpu"].unique()) if held_out is None else [get_gpu(d).name for d in held_out]
     for gpu in gpus:
-        # Kernel parameters from the DeepBench rows of the other GPUs, then the framework
-        # parameters from the other GPUs' networks: nothing of the held-out GPU is seen.
-        kstart = fit_kernel_params(kernels[kernels["gpu"] != gpu], start=start)
+        # Kernel parameters from the other GPUs' DeepBench rows measured with libraries of
+        # the NB201 measurements' era, then the framework parameters from the other GPUs'
+        # networks: nothing of the held-out GPU is seen.
+        ktrain = kernels[kernels["gpu"] != gpu]
+        key = tuple(sorted(ktrain["gpu"].unique()))
+        if key not in kernel_fits:  # the same devices for every held-out GPU that has no DeepBench rows
+            kernel_fits[key] = fit_kernel_params(ktrain, start=start) if len(ktrain) else start
+        kstart = kernel_fits[key]
         train = measured[(measured["gpu"] != gpu) & measured["batch"].isin(fit_batches)]
         params = fit_network_params(sample_groups(train, fit_sample, rng), start=kstart)
         held = measured[measured["gpu"] == gpu].copy()

@@ -22,6 +22,11 @@ model, per kernel:
 - **Direct / depthwise conv** and **memory-bound ops** (elementwise, pooling, norms,
   softmax, reductions): the larger of their FLOPs at CUDA-core peak and their bytes at
   DRAM bandwidth, reads that were just written and fit in L2 served ``l2_speedup`` faster.
+  A pooling kernel whose windows overlap (kernel > stride) re-reads each input several
+  times; on Maxwell and Pascal, whose L1 caches only loads the compiler can prove
+  read-only (CUDA C Programming Guide, compute capability 5.x/6.x "Global Memory"), those
+  re-reads go to L2, so such kernels run at ``overlap_pool_efficiency`` of the
+  memory-bound rate there (fitted on NB201 networks of those GPUs; 1 elsewhere).
 """
 
 from __future__ import annotations
@@ -55,7 +60,8 @@ class KernelBatch:
     ``flops``: arithmetic; ``bytes``: compulsory DRAM traffic; ``elem_bytes``: bytes per
     element; ``winograd``: a 3x3 stride-1 conv; ``a_bytes``: the A operand as stored (for
     an implicit-GEMM conv the input tensor, not its ``R*S``-fold im2col expansion, which
-    is formed on chip); ``tensor_peak``/``simt_peak`` come with the device."""
+    is formed on chip); ``overlap_pool``: a pooling kernel with overlapping windows;
+    ``tensor_peak``/``simt_peak`` come with the device."""
 
     cls: np.ndarray
     m: np.ndarray
@@ -71,6 +77,7 @@ class KernelBatch:
     winograd: np.ndarray
     l2_input_bytes: np.ndarray
     a_bytes: np.ndarray
+    overlap_pool: np.ndarray
 
     def __len__(self) -> int:
         return len(self.cls)
@@ -80,7 +87,8 @@ class KernelBatch:
 class DeviceArrays:
     """Per-row device quantities: SMs, CUDA-core and tensor-core peak (0 = none), DRAM bandwidth, L2 size;
     ``dp4a``: the "tensor" rate is int8 dp4a on CUDA cores (only the reduction dimension is
-    aligned, to 4); ``maxwell``: a Maxwell board (``maxwell_efficiency`` applies)."""
+    aligned, to 4); ``maxwell``: a Maxwell board (``maxwell_efficiency`` applies); ``no_l1_loads``: an
+    architecture whose L1 caches only read-only global loads (Maxwell, Pascal)."""
 
     sms: np.ndarray
     simt_peak: np.ndarray
@@ -89,6 +97,7 @@ class DeviceArrays:
     l2_bytes: np.ndarray
     dp4a: np.ndarray
     maxwell: np.ndarray
+    no_l1_loads: np.ndarray
 
 
 def gemm_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams, *, flop_scale: np.ndarray | float = 1.0,
@@ -179,7 +188,8 @@ def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dic
         eff = np.where(sub.cls == CLASS_CODES["direct"], p.direct_efficiency, 1.0)
         arch = np.where(dsub.maxwell, p.maxwell_efficiency, 1.0)
         compute = sub.flops / (dsub.simt_peak * p.simt_efficiency * arch * eff)
-        memory = _memory_seconds(sub, dsub, p)
+        memory = _memory_seconds(sub, dsub, p) / np.where(sub.overlap_pool & dsub.no_l1_loads,
+                                                          p.overlap_pool_efficiency, 1.0)
         seconds[rows] = np.maximum(compute, memory) + p.kernel_fixed_s
         bound[rows] = compute >= memory
     return {"seconds": seconds, "compute_bound": bound, "tensor_cores": tc}

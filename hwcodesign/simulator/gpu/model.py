@@ -2,13 +2,16 @@
 
 Whole-network latency (``fusion="eager"``, PyTorch eager mode) is::
 
-    network_fixed_s + sum over operators of max(kernels * dispatch_s, GPU time)
+    network_fixed_s + sum over operators of max(kernels * dispatch, GPU time)
 
-The framework issues kernels asynchronously; when kernels are shorter than the CPU
-time to issue them (batch 1, small networks) the CPU side sets the pace, otherwise the
-GPU does. ``fusion="inference"`` folds BatchNorm and unary elementwise operators that
-directly follow a conv or GEMM into it (what TensorRT or ``torch.compile`` do): they
-cost neither a kernel nor a dispatch.
+where ``dispatch`` is ``library_dispatch_s`` for operators PyTorch hands to cuDNN or
+cuBLAS (convolution, batch norm, GEMM: descriptors and algorithm heuristics on the CPU)
+and ``dispatch_s`` for its own kernels (elementwise, pooling, ...). The framework
+issues kernels asynchronously; when kernels are shorter than the CPU time to issue them
+(batch 1, small networks) the CPU side sets the pace, otherwise the GPU does.
+``fusion="inference"`` folds BatchNorm and unary elementwise operators that directly
+follow a conv or GEMM into it (what TensorRT or ``torch.compile`` do): they cost
+neither a kernel nor a dispatch.
 
 Examples
 --------
@@ -33,15 +36,19 @@ from hwcodesign.core.errors import ConfigError
 from hwcodesign.core.results import ResultTable
 from hwcodesign.simulator.gpu.kernels import CLASS_CODES, DeviceArrays, KernelBatch, kernel_seconds
 from hwcodesign.simulator.gpu.params import DEFAULT_PARAMS, GPUModelParams
-from hwcodesign.workloads.operators import BatchNorm, Conv2d, Elementwise, Embedding, Gemm, Operator
+from hwcodesign.workloads.operators import BatchNorm, Conv2d, Elementwise, Embedding, Gemm, Operator, Pool
 from hwcodesign.workloads.precision import bytes_per_element
 from hwcodesign.workloads.workload import Workload
 
-__all__ = ["GPU_MODEL_PRECISIONS", "Fusion", "device_arrays", "gemm_batch", "conv_batch", "predict_gemm",
-           "predict_conv", "NetworkKernels", "network_kernels", "GPUPrediction", "predict_network",
+__all__ = ["GPU_MODEL_PRECISIONS", "NO_L1_LOAD_ARCHITECTURES", "Fusion", "device_arrays", "gemm_batch", "conv_batch",
+           "predict_gemm", "predict_conv", "NetworkKernels", "network_kernels", "GPUPrediction", "predict_network",
            "network_seconds"]
 
 GPU_MODEL_PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+#: Architectures whose L1 caches only global loads the compiler can prove read-only, so
+#: re-reads of overlapping pooling windows go to L2 (CUDA C Programming Guide, compute
+#: capability 5.x/6.x "Global Memory").
+NO_L1_LOAD_ARCHITECTURES = ("maxwell", "pascal")
 Fusion = Literal["eager", "inference"]
 
 
@@ -83,7 +90,8 @@ def device_arrays(gpus: GPUSpec | list[GPUSpec], precision: str | list[str], n: 
         bandwidth=np.array([g.memory_bandwidth_bytes_per_s for g in gpus_l], dtype=float),
         l2_bytes=np.array([g.l2_size_bytes for g in gpus_l], dtype=float),
         dp4a=(align == 4) & (tensor > 0),
-        maxwell=np.array([g.architecture == "maxwell" for g in gpus_l], dtype=bool))
+        maxwell=np.array([g.architecture == "maxwell" for g in gpus_l], dtype=bool),
+        no_l1_loads=np.array([g.architecture in NO_L1_LOAD_ARCHITECTURES for g in gpus_l], dtype=bool))
     return dev, align
 
 
@@ -101,7 +109,7 @@ def gemm_batch(m, n, k, elem_bytes, align_to, *, groups=1) -> KernelBatch:
     return KernelBatch(cls=np.full(rows, CLASS_CODES["gemm"]), m=m, n=n, k=k, groups=g, align_a=n, align_b=k,
                        align_to=_arr(align_to, rows), flops=2.0 * m * n * k * g,
                        bytes=(m * k + k * n + m * n) * g * eb, elem_bytes=eb, winograd=np.zeros(rows, dtype=bool),
-                       l2_input_bytes=np.zeros(rows), a_bytes=m * k * g * eb)
+                       l2_input_bytes=np.zeros(rows), a_bytes=m * k * g * eb, overlap_pool=np.zeros(rows, dtype=bool))
 
 
 def conv_batch(batch, in_c, in_h, in_w, out_c, kernel_h, kernel_w, out_h, out_w, stride_h, stride_w, elem_bytes,
@@ -120,7 +128,8 @@ def conv_batch(batch, in_c, in_h, in_w, out_c, kernel_h, kernel_w, out_h, out_w,
                        k=cg * r * s, groups=g, align_a=cg, align_b=kg, align_to=_arr(align_to, rows),
                        flops=2.0 * macs, bytes=nbytes, elem_bytes=eb,
                        winograd=(r == 3) & (s == 3) & (sh == 1) & (sw == 1) & (g == 1),
-                       l2_input_bytes=_arr(l2_input_bytes, rows, float), a_bytes=nb * c * h * w * eb)
+                       l2_input_bytes=_arr(l2_input_bytes, rows, float), a_bytes=nb * c * h * w * eb,
+                       overlap_pool=np.zeros(rows, dtype=bool))
 
 
 def _params(params: GPUModelParams | None) -> GPUModelParams:
@@ -155,12 +164,14 @@ def predict_conv(device: str | GPUSpec, *, batch, in_c, in_h, in_w, out_c, kerne
 
 @dataclass(frozen=True)
 class NetworkKernels:
-    """A workload lowered to kernel rows (device-independent), with each operator's kernel count."""
+    """A workload lowered to kernel rows (device-independent), with each operator's kernel count and
+    whether it is a cuDNN/cuBLAS call (``library_call``)."""
 
     names: tuple[str, ...]
     kinds: tuple[str, ...]
     kernels: KernelBatch
     count: np.ndarray
+    library_call: np.ndarray
     precision: str
     fusion: str
 
@@ -170,7 +181,10 @@ def _op_rows(op: Operator, eb: float, precision: str, fused: bool) -> dict:
     in_bytes = float(sum(t.bytes(precision) for t in op.operands() if t.role == "input"))
     row = {"cls": CLASS_CODES["memory"], "m": 1, "n": 1, "k": 1, "groups": 1, "align_a": 1, "align_b": 1,
            "flops": float(op.vector_ops), "bytes": float(op.bytes(precision)), "winograd": False,
-           "l2": in_bytes, "a": in_bytes, "count": 0 if fused else 1}
+           "l2": in_bytes, "a": in_bytes, "count": 0 if fused else 1,
+           "library": isinstance(op, (Conv2d, Gemm, BatchNorm)),
+           "overlap_pool": isinstance(op, Pool) and not op.global_pool and (
+               op.kernel_h > op.stride_h or op.kernel_w > op.stride_w)}
     if isinstance(op, Conv2d):
         cg = op.in_channels // op.groups
         direct = op.groups > 1 and cg < 16
@@ -232,8 +246,9 @@ def network_kernels(workload: Workload, *, precision: str | None = None, fusion:
                      align_to=np.ones(n, dtype=np.int64), flops=col["flops"].astype(float),
                      bytes=col["bytes"].astype(float), elem_bytes=np.full(n, eb),
                      winograd=col["winograd"].astype(bool), l2_input_bytes=col["l2"].astype(float),
-                     a_bytes=col["a"].astype(float))
-    out = NetworkKernels(tuple(names), tuple(op.kind for op in ops), kb, col["count"].astype(float), precision, fusion)
+                     a_bytes=col["a"].astype(float), overlap_pool=col["overlap_pool"].astype(bool))
+    out = NetworkKernels(tuple(names), tuple(op.kind for op in ops), kb, col["count"].astype(float),
+                         col["library"].astype(bool), precision, fusion)
     per[key] = out
     return out
 
@@ -244,7 +259,7 @@ def network_seconds(nk: NetworkKernels, device: GPUSpec, params: GPUModelParams)
     kb = KernelBatch(**{**nk.kernels.__dict__, "align_to": align})
     res = kernel_seconds(kb, dev, params)
     gpu = np.where(nk.count > 0, res["seconds"] + np.maximum(nk.count - 1, 0) * params.kernel_fixed_s, 0.0)
-    dispatch = nk.count * params.dispatch_s
+    dispatch = nk.count * np.where(nk.library_call, params.library_dispatch_s, params.dispatch_s)
     return {"gpu_s": gpu, "dispatch_s": dispatch, "latency_s": np.maximum(gpu, dispatch),
             "compute_bound": res["compute_bound"], "tensor_cores": res["tensor_cores"]}
 
