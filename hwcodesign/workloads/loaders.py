@@ -1,7 +1,8 @@
 """Load a workload from a zoo name or a file; save one to a file.
 
 File formats by suffix: ``.csv`` (SCALE-Sim topology), ``.json``, ``.toml``, ``.yaml`` /
-``.yml`` (`Workload.to_dict` serialised).
+``.yml`` (`Workload.to_dict` serialised), ``.onnx`` (an ONNX model, through
+`hwcodesign.workloads.importers.from_onnx`; needs the ``onnx`` extra).
 
 Examples
 --------
@@ -29,7 +30,7 @@ from hwcodesign.workloads.zoo import WORKLOADS, get_workload
 __all__ = ["WORKLOAD_FILE_SUFFIXES", "load_workload", "save_workload"]
 
 #: File suffixes `load_workload` understands.
-WORKLOAD_FILE_SUFFIXES = (".csv", ".json", ".toml", ".yaml", ".yml")
+WORKLOAD_FILE_SUFFIXES = (".csv", ".json", ".toml", ".yaml", ".yml", ".onnx")
 
 
 def _read_dict(path: Path) -> Any:
@@ -59,8 +60,8 @@ def load_workload(source: str | Path, **kwargs: Any) -> Workload:
         A registered name (``'resnet50'``) or a path ending in one of `WORKLOAD_FILE_SUFFIXES`.
     **kwargs
         For a zoo name: the factory's options (``batch``, ``precision``, ...). For a CSV:
-        those of `read_scalesim_topology`. For a dict file: ``batch`` and ``precision``
-        override the file's.
+        those of `read_scalesim_topology`. For an ONNX file: those of `from_onnx`. For a
+        dict file: ``batch`` and ``precision`` override the file's.
     """
     if isinstance(source, str) and source in WORKLOADS:
         return get_workload(source, **kwargs)
@@ -74,6 +75,10 @@ def load_workload(source: str | Path, **kwargs: Any) -> Workload:
         raise ConfigError(f"The workload file {str(path)!r} does not exist.")
     if path.suffix == ".csv":
         return read_scalesim_topology(path, **kwargs)
+    if path.suffix == ".onnx":
+        from hwcodesign.workloads.importers.onnx import from_onnx
+
+        return from_onnx(path, **kwargs)
     unknown = set(kwargs) - {"batch", "precision"}
     if unknown:
         raise UnknownNameError("option for a workload file", sorted(unknown)[0], ["batch", "precision"])
