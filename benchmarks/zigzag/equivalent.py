@@ -32,10 +32,14 @@ ZigZag quantities our spec cannot express, and how the benchmark treats them
   for all operands. We keep ``rf_2B`` (its D2 reduction matters for the SRAM traffic) and let the MAC's
   operand register play ``rf_1B``'s role (ZigZag's ``access_same_data_considered_as_no_access`` is the same
   rule); ZigZag's 0.02 pJ per weight change is not charged (< 0.3 % of a layer's energy).
-* **Per-operand level cuts**: ZigZag assigns each operand's loops to its own memory levels; our mapping
-  has one cut per level for all operands, with operands that bypass a level fetched from the next holder.
-  Equivalent in traffic when the bypassing operand's relevant loops are outermost (our loop-order search
-  finds that); the one cut is a restriction of our space.
+* **Per-operand level cuts**: ZigZag assigns each operand's loops to its own memory levels; so does our
+  `Mapping.placement` (`zigzag_mapping` carries ZigZag's cuts over, the mapper's hill climb searches them).
+  Operands that a level does not store are fetched from the next level that does (the template decides;
+  a mapping cannot make an operand bypass a level that stores it).
+* **Zero padding**: ZigZag's input operand is the unpadded tensor (its hardware inserts the padding on
+  chip); ours, as Timeloop, moves the padded input. `zigzag_cost(hardware, input_words)` scales every
+  ifmap transfer by the stored share (benchmark only; the library keeps Timeloop's convention, which the
+  Timeloop reference tests check exactly).
 * **Padded (uneven) tiles**: ZigZag's fixed spatial unrolling is clipped to the layer and its temporal
   loops padded (K = 144 on 32 columns: 5 steps); our mapper's space (`hwcodesign.mapper.space`) tries the
   same padded unrollings besides exact divisors.
@@ -58,7 +62,7 @@ import numpy as np
 from hwcodesign.accelerators import OPERANDS, Accelerator, BufferSpec, DRAMSpec, EnergyTable, PEArraySpec
 from hwcodesign.accelerators.area import AreaTable
 from hwcodesign.accelerators.spatial import SpatialDim, SpatialSpec
-from hwcodesign.mapper.cost import BatchCost, MappingBatch, evaluate
+from hwcodesign.mapper.cost import BatchCost, MappingBatch, evaluate, tile_extents
 from hwcodesign.mapper.mapping import Mapping
 from hwcodesign.mapper.problem import Problem
 
@@ -155,12 +159,17 @@ def equivalent_accelerator(hardware: str, kind: Kind = "conv") -> Accelerator:
 _SYSTOLIC = {"tpu_like": True, "edge_tpu_like": False}  # ZigZag's operational_array systolic_dimensions
 
 
-def zigzag_cost(hardware: str):
+def zigzag_cost(hardware: str, input_words: int | None = None):
     """Our cost model plus the ZigZag terms the spec cannot express (module docstring).
 
     Returns a `hwcodesign.mapper.layer.CostFunction`: DRAM writes cost 750 instead of 700 pJ per 64 bits;
     latency gains ZigZag's off-loading of the last output tile of the outermost on-chip level (at the DRAM
-    bandwidth) and, on tpu_like, the systolic drain ``(D1 used - 1) + (D2 used - 1)``.
+    bandwidth) and, on tpu_like, the systolic drain ``(D1 used - 1) + (D2 used - 1)``. With
+    ``input_words`` (the layer's stored, unpadded input), the zero padding is not moved: ZigZag's input
+    operand is the unpadded tensor (``operand_size_bit``; e.g. 47 040 B for MobileNetV2's
+    ``features.15.conv.1.0``, 960 x 7 x 7, where ours moves the 960 x 9 x 9 padded input as Timeloop does),
+    so every ifmap transfer is scaled by the stored share ``input_words / padded input words`` (exact for
+    transfers that sweep the input once, an average over tiles for halo refetches).
     """
     systolic = _SYSTOLIC[hardware]
 
@@ -168,15 +177,29 @@ def zigzag_cost(hardware: str):
         c = evaluate(problem, acc, batch)
         av = c.arch
         nb = len(av.buffer_names)
-        traffic = c.read_bytes + c.write_bytes
         components = dict(c.energy_components)
-        components["dram"] = components["dram"] + c.write_bytes[:, nb].sum(axis=1) * (
+        reads, writes = c.read_bytes, c.write_bytes
+        padded = problem.footprint("ifmap", dict(zip(problem.dims, problem.bounds, strict=True)))
+        if input_words is not None and input_words < padded:
+            k = OPERANDS.index("ifmap")
+            share = input_words / padded
+            reads, writes = reads.copy(), writes.copy()
+            reads[:, :, k] *= share
+            writes[:, :, k] *= share
+            saved = (c.read_bytes[:, :, k] - reads[:, :, k]) * av.read_pj[:, k] + (
+                c.write_bytes[:, :, k] - writes[:, :, k]) * av.write_pj[:, k]
+            for b in range(nb):
+                components[av.level_names[av.buffer_level[b]]] = components[av.level_names[av.buffer_level[b]]] - saved[:, b]
+            components["dram"] = components["dram"] - saved[:, nb]
+        traffic = reads + writes
+        components["dram"] = components["dram"] + writes[:, nb].sum(axis=1) * (
             DRAM_WRITE_PJ_PER_BYTE - DRAM_READ_PJ_PER_BYTE)
-        # ofmap tile of the outermost on-chip level: temporal factors below DRAM times every spatial factor,
-        # clipped to the layer (a padded tile off-loads only its real outputs)
-        extents = np.minimum(batch.temporal[:, :-1].prod(axis=1) * batch.spatial.prod(axis=1), problem.bounds)
+        # ofmap tile of the outermost on-chip level: its temporal loops (below its cut) times every spatial
+        # factor, clipped to the layer (a padded tile off-loads only its real outputs)
+        top = batch.temporal.shape[1] - 2
+        extents = np.minimum(tile_extents(batch, "ofmap", top) * batch.spatial.prod(axis=1), problem.bounds)
         tile = problem.axis_sizes("ofmap", extents).prod(axis=1)
-        offload = np.minimum(tile * problem.elem_bytes, c.write_bytes[:, nb, OPERANDS.index("ofmap")])
+        offload = np.minimum(tile * problem.elem_bytes, writes[:, nb, OPERANDS.index("ofmap")])
         # ZigZag: computation, stretched by bandwidth stalls (ours: the busiest buffer or DRAM besides the
         # last output tile), then the last tile's off-loading and the systolic drain
         busy = np.maximum(traffic[:, :nb].sum(axis=2) / av.bandwidth[:nb], 0).max(axis=1)
@@ -184,7 +207,8 @@ def zigzag_cost(hardware: str):
         latency = np.ceil(np.maximum.reduce([c.compute_cycles, busy, during])) + np.ceil(offload / av.bandwidth[nb])
         if systolic:
             latency = latency + np.maximum(batch.spatial.prod(axis=2) - 1, 0).sum(axis=1)
-        return dataclasses.replace(c, latency_cycles=latency, energy_components=components)
+        return dataclasses.replace(c, latency_cycles=latency, energy_components=components, read_bytes=reads,
+                                   write_bytes=writes)
 
     return cost
 
@@ -208,24 +232,26 @@ def zigzag_mapping(problem: Problem, acc: Accelerator, hardware: str, kind: Kind
                    temporal_text: str) -> Mapping:
     """ZigZag's chosen mapping (the CSV's ``spatial_mapping`` and ``temporal_mapping``) as our `Mapping`.
 
-    ZigZag cuts its one loop order per operand (``O:rf|sram|dram W:... I:...``); our mapping has one cut
-    per level boundary, taken as the lowest of the ZigZag cuts of the operands held there (so every tile
-    is at most ZigZag's; loops above a cut are reused or refetched by our rules). Uneven factors (``K4.5``) are rounded up (padding);
-    a dimension split within one level (``OY16 ... OY7``) becomes one loop at its innermost position.
+    ZigZag cuts its one loop order per operand (``O:rf|sram|dram W:... I:...``); so does our
+    `Mapping.placement`. Our level boundary ``rf|sram`` lies between the operands' rf tiles and their sram
+    tiles (where the spatial fan-out from sram sits; the highest rf cut), ``sram|dram`` at the lowest of the
+    sram cuts; each operand's own cuts become its placement. Uneven factors (``K4.5``) are rounded up
+    (padding); a dimension split within one of our levels (``OY16 ... OY7``) becomes one loop at its
+    innermost position (a cut between the two parts moves above both).
     """
     names = ZIGZAG_DIMS[kind]
     index = {d: i for i, d in enumerate(problem.dims)}
+    nd = len(problem.dims)
     av_levels = [lv.name for lv in acc.levels()]
     parts = {part[0]: part[2:].split("|") for part in temporal_text.split()}  # operand -> loops per level
     sequence = _loops("".join(parts["O"]))  # one loop order for all operands, innermost first
     cuts = {o: np.cumsum([len(_loops(level)) for level in levels]) for o, levels in parts.items()}
-    # our boundary b (between level b and b + 1): the lowest of the ZigZag cuts of the operands whose
-    # tiles it bounds, so that every tile is at most ZigZag's
-    boundary = [min(int(cuts[o][i]) for o, i in _CUTS[hardware][b]) for b in range(len(av_levels) - 1)]
+    tiles = _CUTS[hardware]  # per our level but DRAM, the (ZigZag operand, its level) tiles stored there
+    boundary = [max(int(cuts[o][i]) for o, i in tiles[0]), min(int(cuts[o][i]) for o, i in tiles[1])]
     bounds = [0, *boundary, len(sequence)]
-    temporal, orders = [], []
+    temporal, orders, firsts = [], [], []
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        factors = [1] * len(problem.dims)
+        factors = [1] * nd
         inner_first: list[str] = []
         for name, size in sequence[lo:hi]:
             d = names[name]
@@ -234,7 +260,24 @@ def zigzag_mapping(problem: Problem, acc: Accelerator, hardware: str, kind: Kind
                 inner_first.append(d)
         rest = [d for d in problem.dims if d not in inner_first]
         temporal.append(tuple(factors))
-        orders.append(tuple(reversed(inner_first)) + tuple(rest))  # outermost first
+        orders.append(tuple(rest) + tuple(reversed(inner_first)))  # outermost first; factor-1 loops outermost
+        firsts.append(inner_first)
+
+    def position(z: int) -> int:  # our nest position of ZigZag's cut after its first z loops
+        level = max(lv for lv in range(len(bounds) - 1) if bounds[lv] <= z)
+        if z == bounds[level + 1]:
+            return (level + 1) * nd
+        below = {names[name] for name, _ in sequence[bounds[level]:z]}
+        return level * nd + len([d for d in firsts[level] if d in below])
+
+    letter = {"ifmap": "I", "filter": "W", "ofmap": "O"}
+    placement = []
+    for operand in OPERANDS:
+        own = [(lv, i) for lv, level_tiles in enumerate(tiles) for o, i in level_tiles if o == letter[operand]]
+        placed = dict.fromkeys(range(len(av_levels) - 1))
+        for lv, i in own:
+            placed[lv] = position(int(cuts[letter[operand]][i]))
+        placement.append(tuple((lv + 1) * nd if q is None else q for lv, q in placed.items()))
     array = acc.spatial_array()
     spatial = []
     for dim in array.dims:
@@ -252,4 +295,4 @@ def zigzag_mapping(problem: Problem, acc: Accelerator, hardware: str, kind: Kind
     temporal[-1] = tuple(last)
     return Mapping(dims=problem.dims, bounds=problem.bounds, levels=tuple(av_levels), temporal=tuple(temporal),
                    orders=tuple(orders), spatial_dims=tuple(d.name for d in array.dims), spatial=tuple(spatial),
-                   spatial_above=tuple(d.above for d in array.dims))
+                   spatial_above=tuple(d.above for d in array.dims), placement=tuple(placement))

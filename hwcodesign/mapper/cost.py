@@ -81,7 +81,8 @@ from hwcodesign.accelerators.specs import OPERANDS, Accelerator
 from hwcodesign.mapper.mapping import Mapping
 from hwcodesign.mapper.problem import Problem
 
-__all__ = ["MappingBatch", "BatchCost", "ArchView", "arch_view", "evaluate", "batch_of", "mapping_at", "allowed_mask"]
+__all__ = ["MappingBatch", "BatchCost", "ArchView", "arch_view", "evaluate", "batch_of", "mapping_at", "allowed_mask",
+           "tile_extents"]
 
 _PJ_PER_MW_S = 1e9  # 1 mW for 1 s is 1e9 pJ
 _STATIONARY = {"os": "ofmap", "ws": "filter", "is": "ifmap"}
@@ -90,24 +91,37 @@ _STATIONARY = {"os": "ofmap", "ws": "filter", "is": "ifmap"}
 @dataclass(frozen=True)
 class MappingBatch:
     """``B`` mappings as arrays: ``temporal`` (B, levels, dims), ``spatial`` (B, spatial dims, dims)
-    factors, and ``orders`` (B, levels, dims): each level's dimension indices, innermost loop first."""
+    factors, ``orders`` (B, levels, dims): each level's dimension indices, innermost loop first, and
+    ``cuts`` (B, operands, levels - 1): each operand's tile end per level as a position in the loop nest
+    (`Mapping.placement`), or ``None`` for the level boundaries (``(level + 1) * dims``) everywhere."""
 
     temporal: np.ndarray
     spatial: np.ndarray
     orders: np.ndarray
+    cuts: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.temporal.shape[0]
 
     def take(self, index: Any) -> MappingBatch:
         """The mappings at ``index`` (an index array or a boolean mask)."""
-        return MappingBatch(self.temporal[index], self.spatial[index], self.orders[index])
+        return MappingBatch(self.temporal[index], self.spatial[index], self.orders[index],
+                            None if self.cuts is None else self.cuts[index])
+
+    def placement(self) -> np.ndarray:
+        """``cuts``, with the level boundaries filled in where it is ``None``."""
+        if self.cuts is not None:
+            return self.cuts
+        n, levels, dims = self.temporal.shape
+        shared = (np.arange(1, levels) * dims).astype(np.int64)
+        return np.broadcast_to(shared, (n, len(OPERANDS), levels - 1)).copy()
 
     @staticmethod
     def concat(batches: Sequence[MappingBatch]) -> MappingBatch:
         """One batch of all mappings of ``batches``."""
-        return MappingBatch(*(np.concatenate([getattr(b, f) for b in batches])
-                              for f in ("temporal", "spatial", "orders")))
+        arrays = [np.concatenate([getattr(b, f) for b in batches]) for f in ("temporal", "spatial", "orders")]
+        placed = any(b.cuts is not None for b in batches)
+        return MappingBatch(*arrays, np.concatenate([b.placement() for b in batches]) if placed else None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,21 +222,27 @@ def batch_of(problem: Problem, acc: Accelerator, mappings: Sequence[Mapping]) ->
             raise ValueError(f"mapping for dims {m.dims}, levels {m.levels}, spatial dims {m.spatial_dims} does not "
                              f"fit {problem.dims}, {av.level_names}, {av.spatial_names}")
     index = {d: i for i, d in enumerate(problem.dims)}
+    placed = any(m.placement for m in mappings)
     return MappingBatch(
         temporal=np.array([m.temporal for m in mappings], dtype=np.int64),
         spatial=np.array([m.spatial for m in mappings], dtype=np.int64).reshape(
             len(mappings), len(av.spatial_names), len(problem.dims)),
-        orders=np.array([[[index[d] for d in reversed(o)] for o in m.orders] for m in mappings], dtype=np.int64))
+        orders=np.array([[[index[d] for d in reversed(o)] for o in m.orders] for m in mappings], dtype=np.int64),
+        cuts=np.array([[m.cuts(o) for o in OPERANDS] for m in mappings], dtype=np.int64).reshape(
+            len(mappings), len(OPERANDS), len(av.level_names) - 1) if placed else None)
 
 
 def mapping_at(problem: Problem, acc: Accelerator, batch: MappingBatch, i: int) -> Mapping:
     """The `Mapping` at position ``i`` of ``batch``."""
     av = arch_view(acc)
+    cuts = batch.placement()[i]
+    default = np.arange(1, len(av.level_names)) * len(problem.dims)
+    placement = () if (cuts == default).all() else tuple(tuple(int(q) for q in c) for c in cuts)
     return Mapping(dims=problem.dims, bounds=problem.bounds, levels=av.level_names,
                    temporal=tuple(tuple(int(f) for f in t) for t in batch.temporal[i]),
                    orders=tuple(tuple(problem.dims[d] for d in reversed(o)) for o in batch.orders[i]),
                    spatial_dims=av.spatial_names, spatial=tuple(tuple(int(f) for f in s) for s in batch.spatial[i]),
-                   spatial_above=tuple(av.level_names[a] for a in av.spatial_above))
+                   spatial_above=tuple(av.level_names[a] for a in av.spatial_above), placement=placement)
 
 
 @dataclass(frozen=True, eq=False)
@@ -319,6 +339,28 @@ def _new_share(sizes, ext: np.ndarray, rows: np.ndarray, d: np.ndarray, step: np
     return np.minimum(sizes(moved)[rows, axis] - h, h) / h
 
 
+def _prefix(factors: np.ndarray, dim_seq: np.ndarray, cut: np.ndarray, dims: int) -> np.ndarray:
+    """Per mapping, each dimension's product of the loop factors at nest positions below ``cut``: (B, dims)."""
+    inside = np.where(np.arange(factors.shape[1]) < cut[:, None], factors, 1.0)
+    return np.stack([np.where(dim_seq == d, inside, 1.0).prod(axis=1) for d in range(dims)], axis=1)
+
+
+def tile_extents(batch: MappingBatch, operand: str, level: int) -> np.ndarray:
+    """Temporal extent per dimension of ``operand``'s tile at ``level`` (its loops below its cut): (B, dims).
+
+    Examples
+    --------
+    >>> b = MappingBatch(temporal=np.array([[[2, 3], [5, 7]]]), spatial=np.ones((1, 0, 2), dtype=np.int64),
+    ...                  orders=np.array([[[0, 1], [1, 0]]]), cuts=np.array([[[2], [3], [2]]]))
+    >>> tile_extents(b, "filter", 0).tolist()  # level 0's loops and the innermost of level 1 (dimension 1)
+    [[2.0, 21.0]]
+    """
+    n, levels, dims = batch.temporal.shape
+    factors = np.take_along_axis(batch.temporal.astype(np.float64), batch.orders, axis=2).reshape(n, levels * dims)
+    return _prefix(factors, batch.orders.reshape(n, levels * dims), batch.placement()[:, OPERANDS.index(operand), level],
+                   dims)
+
+
 def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCost:
     """Evaluate every mapping of ``batch`` for ``problem`` on ``acc`` (see the module docstring)."""
     av = arch_view(acc)
@@ -336,8 +378,13 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
             s_in[:, lv] = S[:, sel].prod(axis=1)
     used = S.prod(axis=2)  # (n, J) PEs used along each spatial dim
 
-    def cum_at(lv: int) -> np.ndarray:
-        return ones if lv < 0 else cum_t[:, lv]
+    def cum_at(lv: int, k: int) -> np.ndarray:  # temporal extents of operand k's tile at level lv
+        if lv < 0:
+            return ones
+        return cum_t[:, lv] if batch.cuts is None else _prefix(factors, dim_seq, batch.cuts[:, k, lv], D)
+
+    def cut_at(lv: int, k: int) -> Any:  # the loop position where operand k's tile at level lv ends
+        return (lv + 1) * D if lv < 0 or batch.cuts is None else batch.cuts[:, k, lv][:, None]
 
     def s_at(lv: int) -> np.ndarray:
         return ones if lv < 0 else s_in[:, lv]
@@ -349,6 +396,7 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     factors = np.take_along_axis(T, batch.orders, axis=2).reshape(n, L * D)
     dim_seq = batch.orders.reshape(n, L * D)
     level_seq = np.repeat(np.arange(L), D)
+    position = np.arange(L * D)
     suffix = np.cumprod(factors[:, ::-1], axis=1)[:, ::-1]
     suffix_after = np.concatenate([suffix[:, 1:], np.ones((n, 1))], axis=1)
     rows = np.arange(n)
@@ -379,14 +427,14 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
         # keep the padded tiles.
         real = np.prod(sizes(real_bounds) / sizes(full), axis=1)
         for c, p in zip([-1, *holders[:-1]], holders, strict=True):
-            rel = relevant[dim_seq] & (factors > 1) & (level_seq > c)
+            rel = relevant[dim_seq] & (factors > 1) & (position >= cut_at(c, k))
             has = rel.any(axis=1)
             first = rel.argmax(axis=1)
             f = factors[rows, first]
             d = dim_seq[rows, first]
-            step = cum_at(c)[rows, d] * s_in[rows, level_seq[first], d]
-            ext_c = cum_at(c) * s_at(c)
-            ext_u = cum_at(c) * s_at(p)
+            step = cum_at(c, k)[rows, d] * s_in[rows, level_seq[first], d]
+            ext_c = cum_at(c, k) * s_at(c)
+            ext_u = cum_at(c, k) * s_at(p)
             size_c = sizes(ext_c)
             size_u = sizes(ext_u)
             axis = np.argmax(a[:, d].T != 0, axis=1)  # the axis of the operand that dimension d indexes
@@ -394,7 +442,7 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
             # only when every spatial fan-out in it sits inside that first loop; fan-outs outside it repeat the
             # block at a stride larger than the step, so the overlap is judged on one block. A step of the
             # first loop moves the tile by ``step`` along d and fetches what the moved tile adds to the union.
-            ext_blk = cum_at(c) * s_in[rows, np.minimum(level_seq[first], p)]
+            ext_blk = cum_at(c, k) * s_in[rows, np.minimum(level_seq[first], p)]
             count_c = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * _new_share(sizes, ext_c, rows, d, step, axis)), 1)
             count_u = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * _new_share(sizes, ext_blk, rows, d, step, axis)), 1)
             if c < 0 and not av.operand_registers:  # no MAC register: a new read (or update) every iteration
@@ -438,9 +486,21 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     # constraints: capacities per buffer instance, then spatial sizes and allowed loops
     demands, bounds, names = [], [], []
     tile_sizes = {}
-    for view in problem.operands:
+    for k, view in enumerate(problem.operands):
         for lv in range(L - 1):
-            tile_sizes[(view.name, lv)] = np.prod(problem.axis_sizes(view.name, cum_t[:, lv] * s_in[:, lv]), axis=1) * elem
+            tile_sizes[(view.name, lv)] = np.prod(problem.axis_sizes(view.name, cum_at(lv, k) * s_in[:, lv]), axis=1) * elem
+    if batch.cuts is not None:  # each operand's tiles: inside its spatial fan-outs, nested in its inner tiles
+        for k, view in enumerate(problem.operands):
+            below = np.zeros(n)
+            for lv in (lv for lv in range(L - 1) if (view.name, lv) in av.holder):
+                lo = max([a * D for a in av.spatial_above if a <= lv], default=0)
+                hi = min([a * D for a in av.spatial_above if a > lv], default=L * D)
+                cut = batch.cuts[:, k, lv].astype(np.float64)
+                demands += [L * D - cut, cut]
+                bounds += [L * D - np.maximum(below, lo), np.full(n, float(hi))]
+                names += [(f"loops outside the {view.name} tile at {av.level_names[lv]}", "loops"),
+                          (f"loops inside the {view.name} tile at {av.level_names[lv]}", "loops")]
+                below = cut
     for bname, bi, operand, capacity in av.constraints:
         lv = int(av.buffer_level[bi])
         held = acc.buffer(bname).operands if operand is None else (operand,)

@@ -16,7 +16,9 @@ signature will do, which is how the mapper stays below the simulator):
 
 The best ``refine`` feasible candidates are then improved by a hill climb: each round
 tries every dominance-pruned loop order (`order_variants`) and every move of one prime
-factor of one loop to the adjacent level (`neighbours`) of the current best ``refine``,
+factor of one loop to the adjacent level (`neighbours`) and, with ``placement=True``, every
+growth or shrink of one operand's tile at one level by one loop (`placement_moves`: per-operand
+memory levels, ZigZag's per-operand cuts of the loop nest) of the current best ``refine``,
 keeps the best ``refine`` of all, and stops after ``climb_rounds`` rounds or when the
 best score stops improving (``climb_rounds=0``: loop orders only, once). With
 ``padding=True`` the space also holds padded spatial unrollings (`spatial_choices`),
@@ -55,6 +57,7 @@ from hwcodesign.mapper.space import (
     exhaustive_batch,
     neighbours,
     order_variants,
+    placement_moves,
     random_batch,
     space_size,
     spatial_choices,
@@ -107,7 +110,7 @@ def _evaluate(cost: CostFunction, problem: Problem, acc: Accelerator, batch: Map
 def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", search: Search = "auto",
               precision: str = "int8", budget: int = 20_000, refine: int = 16, max_spatial: int = 24,
               seed: Seed = 0, time_limit_s: float = 10.0, cost: CostFunction = evaluate,
-              climb_rounds: int = 8, padding: bool = False) -> LayerMapping:
+              climb_rounds: int = 8, padding: bool = False, placement: bool = True) -> LayerMapping:
     """Return the best mapping of ``op`` on ``acc`` for ``objective``.
 
     Parameters
@@ -138,6 +141,9 @@ def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", s
         Rounds of the hill climb on the best candidates (0: one pass of loop orders).
     padding
         Also try spatial unrollings that pad the last step (module docstring).
+    placement
+        Let the hill climb place each operand's tiles on their own loop-nest cuts (`Mapping.placement`);
+        ``False`` keeps one cut per level boundary for all operands.
     """
     _check("objective", objective, OBJECTIVES)
     _check("search", search, SEARCHES)
@@ -168,15 +174,15 @@ def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", s
         if not len(pool):
             break
         moves = order_variants(pool) if climb_rounds == 0 else MappingBatch.concat(
-            [order_variants(pool), neighbours(pool)])
+            [order_variants(pool), neighbours(pool), *([placement_moves(pool, av)] if placement else [])])
         move_costs = _evaluate(cost, problem, acc, moves)
         candidates.append((moves, move_costs))
         evaluated += len(moves)
         move_scores = np.concatenate([c.objective(objective) for c in move_costs])
         merged = MappingBatch.concat([pool, moves])
         merged_scores = np.concatenate([pool_scores, move_scores])
-        flat = np.concatenate([a.reshape(len(merged), -1) for a in (merged.temporal, merged.spatial, merged.orders)],
-                              axis=1)
+        flat = np.concatenate([a.reshape(len(merged), -1) for a in (merged.temporal, merged.spatial, merged.orders,
+                                                                    merged.placement())], axis=1)
         unique = np.sort(np.unique(flat, axis=0, return_index=True)[1])  # one copy of each mapping
         merged, merged_scores = merged.take(unique), merged_scores[unique]
         keep = np.argsort(merged_scores, kind="stable")[:refine]

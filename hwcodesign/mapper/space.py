@@ -17,7 +17,10 @@ steps), and the temporal factors then cover the rounded-up quotient. Pruning:
   tries each level's innermost loop among its non-trivial ones, the rest kept in order.
 
 `neighbours` gives the local moves of the mapper's hill climb (`hwcodesign.mapper.layer`):
-one prime factor of one loop moved to the adjacent level.
+one prime factor of one loop moved to the adjacent level; `placement_moves` the per-operand
+ones: one operand's tile at one level grown by the next non-trivial loop of the nest or
+shrunk by its last one (`Mapping.placement`), within its spatial fan-outs and nested in
+the operand's tiles at the other levels that store it.
 
 Examples
 --------
@@ -33,11 +36,12 @@ import math
 
 import numpy as np
 
+from hwcodesign.accelerators.specs import OPERANDS
 from hwcodesign.mapper.cost import ArchView, MappingBatch, allowed_mask
 from hwcodesign.mapper.problem import Problem
 
 __all__ = ["divisors", "ordered_factorizations", "spatial_choices", "random_batch", "exhaustive_batch",
-           "order_variants", "neighbours", "space_size"]
+           "order_variants", "neighbours", "placement_moves", "space_size"]
 
 
 @functools.cache
@@ -172,9 +176,10 @@ def order_variants(batch: MappingBatch, *, max_per_mapping: int = 256) -> Mappin
             for lv, inner in enumerate(combo):
                 rest = [d for d in base[lv] if d != inner]
                 orders[k, lv] = rest if inner is None else [inner, *rest]
+        cuts = None if batch.cuts is None else np.broadcast_to(batch.cuts[i], (len(combos), *batch.cuts[i].shape))
         out.append(MappingBatch(np.broadcast_to(temporal, orders.shape).copy(),
                                 np.broadcast_to(batch.spatial[i], (len(combos), *batch.spatial[i].shape)).copy(),
-                                orders))
+                                orders, cuts))
     return MappingBatch.concat(out)
 
 
@@ -202,5 +207,54 @@ def neighbours(batch: MappingBatch) -> MappingBatch:
                 p = spf(temporal[:, src, d])
                 temporal[:, src, d] //= p
                 temporal[:, dst, d] *= p
-                out.append(MappingBatch(temporal, moved.spatial, moved.orders))
+                out.append(MappingBatch(temporal, moved.spatial, moved.orders, moved.cuts))
+    return MappingBatch.concat(out) if out else batch.take(slice(0, 0))
+
+
+def placement_moves(batch: MappingBatch, av: ArchView) -> MappingBatch:
+    """Each mapping with one operand's tile at one on-chip level that stores it grown or shrunk by one loop.
+
+    Growing takes in the next loop above the tile with a factor above 1, shrinking gives up
+    the tile's outermost such loop; the new end must stay inside the spatial fan-outs that
+    sit above the level, outside those at or below it, and between the operand's tiles at
+    its inner and outer levels. Factors, orders and spatial factors are kept.
+
+    Examples
+    --------
+    >>> from hwcodesign.accelerators import get_accelerator
+    >>> from hwcodesign.mapper.cost import arch_view
+    >>> av = arch_view(get_accelerator("systolic", rows=4, cols=4, dataflow="os"))
+    >>> b = MappingBatch(temporal=np.array([[[1, 1, 2, 1, 16], [1, 1, 1, 1, 3]]]),
+    ...                  spatial=np.array([[[1, 1, 4, 1, 1], [1, 1, 1, 4, 1]]]),
+    ...                  orders=np.array([[[4, 3, 2, 1, 0], [4, 3, 2, 1, 0]]]))
+    >>> placement_moves(b, av).cuts[:, :, 0].tolist()  # per operand: its SRAM tile takes in K3, or gives up M2
+    [[6, 5, 5], [2, 5, 5], [5, 6, 5], [5, 2, 5], [5, 5, 6], [5, 5, 2]]
+    """
+    n, levels, dims = batch.temporal.shape
+    cuts = batch.placement()
+    factors = np.take_along_axis(batch.temporal, batch.orders, axis=2).reshape(n, levels * dims)
+    position = np.arange(levels * dims)
+    nontrivial = factors > 1
+    out = []
+    for k, operand in enumerate(OPERANDS):
+        held = [lv for lv in range(levels - 1) if (operand, lv) in av.holder]
+        for i, lv in enumerate(held):
+            lo = np.full(n, max([a * dims for a in av.spatial_above if a <= lv], default=0))
+            hi = np.full(n, min([a * dims for a in av.spatial_above if a > lv], default=levels * dims))
+            if i:
+                lo = np.maximum(lo, cuts[:, k, held[i - 1]])
+            if i + 1 < len(held):
+                hi = np.minimum(hi, cuts[:, k, held[i + 1]])
+            cut = cuts[:, k, lv]
+            grow = nontrivial & (position >= cut[:, None])
+            up = grow.argmax(axis=1) + 1
+            shrink = nontrivial & (position < cut[:, None])
+            down = levels * dims - 1 - shrink[:, ::-1].argmax(axis=1)
+            for new, ok in ((up, grow.any(axis=1) & (up <= hi)), (down, shrink.any(axis=1) & (down >= lo))):
+                rows = np.flatnonzero(ok)
+                if len(rows):
+                    moved = batch.take(rows)
+                    moved_cuts = cuts[rows].copy()
+                    moved_cuts[:, k, lv] = new[rows]
+                    out.append(MappingBatch(moved.temporal, moved.spatial, moved.orders, moved_cuts))
     return MappingBatch.concat(out) if out else batch.take(slice(0, 0))
