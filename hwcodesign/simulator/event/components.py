@@ -235,16 +235,19 @@ class Core:
     """One core: the accelerator's PE array and vector unit, a scratchpad and DMA engines.
 
     The MAC array and the vector unit are separate resources, so a fused
-    post-processing step of one tile overlaps the next tile's MACs.
+    post-processing step of one tile overlaps the next tile's MACs. The scratchpad holds
+    `scratchpad_bytes` of the accelerator unless ``scratchpad_capacity_bytes`` says
+    otherwise (a memory plan made for another budget).
     """
 
     def __init__(self, env: simpy.Environment, spec: Accelerator, probe: Probe, *, index: int, dram: DRAM,
-                 noc: NoC, dma_engines: int = 1) -> None:
+                 noc: NoC, dma_engines: int = 1, scratchpad_capacity_bytes: int | None = None) -> None:
         self.env, self.spec, self.probe, self.index = env, spec, probe, index
         self.mac = simpy.Resource(env, capacity=1)
         self.vector = simpy.Resource(env, capacity=1)
         self.names = {"mac": f"core{index}.mac", "vector": f"core{index}.vector"}
-        self.scratchpad = Scratchpad(env, scratchpad_bytes(spec), probe, name=f"core{index}.spad")
+        capacity = scratchpad_bytes(spec) if scratchpad_capacity_bytes is None else scratchpad_capacity_bytes
+        self.scratchpad = Scratchpad(env, capacity, probe, name=f"core{index}.spad")
         self.dma = [DMAEngine(env, spec, probe, name=f"core{index}.dma{k}", core=index, dram=dram, noc=noc)
                     for k in range(dma_engines)]
 

@@ -75,11 +75,11 @@ class EventRun:
 
 class _Machine:
     def __init__(self, env: simpy.Environment, acc: Accelerator, probe: Probe, *, cores: int, noc: NoCSpec,
-                 dma_engines: int, row_buffer_miss_cycles: float) -> None:
+                 dma_engines: int, row_buffer_miss_cycles: float, scratchpad_capacity_bytes: int | None = None) -> None:
         self.dram = DRAM(env, acc.dram, probe, row_buffer_miss_cycles=row_buffer_miss_cycles)
         self.noc = NoC(env, noc, probe, cores=cores)
-        self.cores = [Core(env, acc, probe, index=i, dram=self.dram, noc=self.noc, dma_engines=dma_engines)
-                      for i in range(cores)]
+        self.cores = [Core(env, acc, probe, index=i, dram=self.dram, noc=self.noc, dma_engines=dma_engines,
+                           scratchpad_capacity_bytes=scratchpad_capacity_bytes) for i in range(cores)]
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -89,16 +89,19 @@ def _check_int(name: str, value: Any, low: int) -> int:
 
 
 def execute(graph: TaskGraph, accelerator: Accelerator, *, noc: NoCSpec | None = None, dma_engines: int = 1,
-            row_buffer_miss_cycles: float = 0.0) -> tuple[list[float], list[float], Timeline]:
+            row_buffer_miss_cycles: float = 0.0, scratchpad_capacity_bytes: int | None = None,
+            ) -> tuple[list[float], list[float], Timeline]:
     """Run ``graph`` on a fresh machine; return each task's start and end cycle and the timeline.
 
     `SimulationError` if a scratchpad would overflow or the run ends with tasks not done.
+    ``scratchpad_capacity_bytes`` overrides each core's scratchpad size.
     """
     env = simpy.Environment()
     probe = Probe()
     machine = _Machine(env, accelerator, probe, cores=graph.cores, noc=noc or NoCSpec(),
                        dma_engines=_check_int("dma_engines", dma_engines, 1),
-                       row_buffer_miss_cycles=row_buffer_miss_cycles)
+                       row_buffer_miss_cycles=row_buffer_miss_cycles,
+                       scratchpad_capacity_bytes=scratchpad_capacity_bytes)
     tasks = graph.tasks
     coef = energy_coefficients(accelerator)
     mac_pj = accelerator.mac_energy_pj()
