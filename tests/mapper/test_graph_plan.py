@@ -16,6 +16,7 @@ from hwcodesign.mapper.graph import (
     check_plan,
     min_peak_order,
     plan_baseline,
+    plan_methods,
     resolve_budget,
 )
 from hwcodesign.mapper.graph.brute import all_orders
@@ -114,3 +115,15 @@ def test_bad_baseline_options():
         plan_baseline(skip(), 20, allocator="buddy")
     with pytest.raises(ConfigError, match="'order'"):
         plan_baseline(skip(), 20, order="random")
+
+
+def test_divided_ilp_is_never_worse_than_the_best_baseline():
+    # resnet18 (> WHOLE_ILP_OPS operators) goes through divide and conquer; its incumbent is the
+    # best baseline's plan, so the returned plan can only tie or beat every baseline.
+    problem = GraphProblem.from_workload(get_workload("resnet18"))
+    for budget in ("tight", "peak"):
+        plans = plan_methods(problem, problem.budget(budget), time_limit_s=20)
+        best = min(p.non_compulsory_bytes for name, p in plans.items() if name != "ilp" and p.feasible)
+        assert plans["ilp"].feasible
+        assert plans["ilp"].non_compulsory_bytes <= best
+        assert check_plan(problem, plans["ilp"]).ok

@@ -32,7 +32,10 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
 
     Divide and conquer fixes an order: it runs on the minimum-peak order and, when the
     best baseline uses another one, also on that order (each with half the time); the
-    better plan is returned, with the total solve time.
+    better plan is returned, with the total solve time. Like a warm-started MIP, the
+    search keeps the best baseline's whole plan as its incumbent: when no divided plan
+    beats it, that plan is returned (``extra['incumbent'] == 'baseline'``, and ``reason``
+    names it), so the ILP is never worse than the best baseline.
     """
     if len(problem.order) <= WHOLE_ILP_OPS:
         return plan_ilp(problem, budget_bytes, mode="free", solver=solver, time_limit_s=time_limit_s).with_method("ilp")
@@ -41,6 +44,7 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
     baselines = [plan_baseline(problem, budget_bytes, order=o, allocator=a, replacement=r)  # type: ignore[arg-type]
                  for o, a, r in (m.split("/") for m in BASELINES)]
     feasible = [p for p in baselines if p.feasible]
+    best = None
     if feasible:
         best = min(feasible, key=lambda p: p.non_compulsory_bytes)
         if best.order != orders[0]:
@@ -52,6 +56,10 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
                                  time_limit_s=max(1.0, share)))
     good = [p for p in plans if p.feasible]
     plan = min(good, key=lambda p: p.non_compulsory_bytes) if good else plans[0]
+    if best is not None and (not plan.feasible or best.non_compulsory_bytes < plan.non_compulsory_bytes):
+        plan = replace(best, status="feasible", reason=f"divide and conquer found no plan better than its incumbent, "
+                                                       f"the {best.method} baseline",
+                       extra={**best.extra, "incumbent": "baseline"})
     return replace(plan, method="ilp", solve_s=time.perf_counter() - began)
 
 
