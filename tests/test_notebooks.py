@@ -75,8 +75,8 @@ def test_notebook_timeout_covers_the_whole_notebook(kernel_dirs):
 
 
 def test_notebooks_found():
-    assert {"01_systolic_quickstart.ipynb", "02_comparing_templates.ipynb", "05_gpu_validation.ipynb"} <= {
-        p.name for p in NOTEBOOKS}
+    assert {"01_systolic_quickstart.ipynb", "02_comparing_templates.ipynb", "03_memory_planning.ipynb",
+            "04_coexploration.ipynb", "05_gpu_validation.ipynb"} <= {p.name for p in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -27,7 +27,7 @@ from hwcodesign.core.errors import HwcodesignError
 __all__ = ["main"]
 
 #: Command modules, each with ``register(subparsers)``; their order is the order of ``--help``.
-COMMAND_MODULES = ("simulate", "validate", "gpu")
+COMMAND_MODULES = ("simulate", "validate", "gpu", "sweep", "plan", "explore")
 
 
 def build_parser() -> argparse.ArgumentParser:

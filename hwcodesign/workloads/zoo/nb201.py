@@ -13,7 +13,7 @@ from typing import Literal
 
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.core.seeds import as_generator
-from hwcodesign.workloads.operators import Elementwise
+from hwcodesign.workloads.operators import Elementwise, Operator
 from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._builder import Feature, Net
 from hwcodesign.workloads.zoo._registry import WORKLOADS
@@ -157,8 +157,9 @@ def nb201_stages(dataset: Literal["cifar10", "cifar100", "ImageNet16-120"] = "ci
     return tuple((channels, size >> stage) for stage, channels in enumerate(NB201_STAGE_CHANNELS))
 
 
-def nb201_cell(arch_str: str, *, channels: int, size: int, batch: int = 1, precision: str = "int8") -> Workload:
-    """One cell of `nb201` alone, on a ``channels`` x ``size`` x ``size`` input (the operators `nb201` adds for it).
+def nb201_cell(arch_str: str, *, channels: int, size: int, batch: int = 1,
+               precision: str = "int8") -> list[Operator]:
+    """The operators `nb201` adds for one cell on a ``channels`` x ``size`` x ``size`` input, in order.
 
     A network is its stem, reductions and head plus `NB201_CELLS_PER_STAGE` such cells per
     stage (`nb201_stages`), which lets co-exploration cost a new cell without building
@@ -166,13 +167,15 @@ def nb201_cell(arch_str: str, *, channels: int, size: int, batch: int = 1, preci
 
     Examples
     --------
-    >>> cell = nb201_cell("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|", channels=16, size=32)
-    >>> [op.kind for op in cell.operators()], cell.macs == 16 * 16 * 9 * 32 * 32
+    >>> cell = nb201_cell("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|", channels=16, size=32)
+    >>> [op.kind for op in cell], sum(op.macs for op in cell) == 16 * 16 * 9 * 32 * 32
     (['elementwise', 'conv2d', 'batchnorm'], True)
     """
     net = Net("nb201_cell", batch=batch, precision=precision)
-    _cell(net, net.input(channels, size, size), parse_nb201(arch_str), prefix="cell")
-    return net.done("nb201_cell", arch_str=arch_str, channels=channels, size=size)
+    # The cell reads the previous operator's output; a stand-in gives it a name, and is dropped.
+    x = net.act(net.input(channels, size, size), "relu", name="cell_input")
+    _cell(net, x, parse_nb201(arch_str), prefix="cell")
+    return [op for op in net.w.operators() if op.name != "cell_input"]
 
 
 def random_nb201_arch(seed: int) -> str:
