@@ -45,3 +45,14 @@ def load_pair(args: argparse.Namespace):
 def fmt(frame) -> str:
     """A DataFrame as text, floats to 4 significant digits."""
     return frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type``: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {value}")
+    return value

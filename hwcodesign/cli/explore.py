@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from hwcodesign.cli._common import positive_int
 from hwcodesign.core.errors import ConfigError
 
 #: The built-in problem of a bare ``hwcodesign explore`` (docs/coexploration.md says how the specs were chosen).
@@ -15,16 +16,6 @@ DEFAULT_TEMPLATES = "nvdla_like,shidiannao_like,eyeriss_like"
 DEFAULT_SPECS = "latency_ms=0.5,energy_mj=2.5,area_mm2=1.0"
 
 _TABLE_COLUMNS = ("accuracy_mean", "latency_ms", "energy_mj", "area_mm2", "feasible", "chip")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {value}")
-    return value
 
 
 def _split(text: str) -> list[str]:
@@ -159,7 +150,7 @@ def register(sub) -> None:
     ex.add_argument("--tasks", default=DEFAULT_TASKS, help=f"NB201 tasks, comma-separated (default {DEFAULT_TASKS})")
     ex.add_argument("--templates", default=DEFAULT_TEMPLATES,
                     help=f"sub-accelerator templates, comma-separated (default {DEFAULT_TEMPLATES})")
-    ex.add_argument("--max-subs", type=_positive, default=3, help="sub-accelerators on the chip, at most (1-4)")
+    ex.add_argument("--max-subs", type=positive_int, default=3, help="sub-accelerators on the chip, at most (1-4)")
     ex.add_argument("--gpu", metavar="NAMES",
                     help="target GPU(s) of the catalog instead of a chip, e.g. a100,t4 (latency only; "
                          "names as in hwcodesign.accelerators.gpus.gpu_names())")
@@ -168,16 +159,16 @@ def register(sub) -> None:
                          "with --gpu none)")
     ex.add_argument("--strategy", default="evolution",
                     help="random, grid, evolution, reinforce, nsga2 or hao (default evolution)")
-    ex.add_argument("--budget", type=_positive, default=300, help="distinct design points to evaluate (default 300)")
+    ex.add_argument("--budget", type=positive_int, default=300, help="distinct design points to evaluate (default 300)")
     ex.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    ex.add_argument("--jobs", type=_positive, default=2, help="processes mapping new sub-accelerators (default 2)")
-    ex.add_argument("--mapping-budget", type=_positive, default=50,
+    ex.add_argument("--jobs", type=positive_int, default=2, help="processes mapping new sub-accelerators (default 2)")
+    ex.add_argument("--mapping-budget", type=positive_int, default=50,
                     help="tilings the layer mapper samples per operator shape (default 50)")
     ex.add_argument("--baseline", action="store_true",
                     help="also run the successive baseline (most accurate networks, then hardware) and compare")
     ex.add_argument("--out", type=Path, help="study store (.sqlite); re-running with it resumes")
     ex.add_argument("--summary", type=Path, help="write the best design as JSON")
     ex.add_argument("--plot", type=Path, help="write the Pareto / accuracy-vs-latency plot (PNG, PDF, SVG)")
-    ex.add_argument("--top", type=_positive, default=10, help="rows of the Pareto table (default 10)")
+    ex.add_argument("--top", type=positive_int, default=10, help="rows of the Pareto table (default 10)")
     ex.add_argument("--quiet", action="store_true", help="no progress bar, no tables")
     ex.set_defaults(func=_cmd_explore)

@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from hwcodesign.cli._common import fmt
+from hwcodesign.cli._common import fmt, positive_int
 from hwcodesign.core.errors import ConfigError
 
 
@@ -151,34 +151,24 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {text!r}")
-    return value
-
-
 def register(sub) -> None:
     """Add this module's subcommands."""
     sw = sub.add_parser("sweep", help="run a sweep definition (TOML) into an SQLite results store; resumable")
     sw.add_argument("file", type=Path, help="sweep definition, e.g. examples/sweeps/systolic_grid.toml")
     sw.add_argument("--out", type=Path, required=True,
                     help="results store (.sqlite); re-running with the same file skips finished points")
-    sw.add_argument("--jobs", type=_positive, help="local worker processes (default: CPU count; 1: this process)")
+    sw.add_argument("--jobs", type=positive_int, help="local worker processes (default: CPU count; 1: this process)")
     sw.add_argument("--scheduler", metavar="ADDR",
                     help="run on a Dask cluster, e.g. tcp://host:8786 (needs hwcodesign[distributed])")
-    sw.add_argument("--batch-size", type=_positive, help="points per task (default: automatic)")
-    sw.add_argument("--limit", type=_positive, help="evaluate at most this many new points, then stop")
+    sw.add_argument("--batch-size", type=positive_int, help="points per task (default: automatic)")
+    sw.add_argument("--limit", type=positive_int, help="evaluate at most this many new points, then stop")
     sw.add_argument("--export", type=Path, help="also write every record to .csv, .parquet or .json")
     sw.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     sw.set_defaults(func=_cmd_sweep)
 
     rp = sub.add_parser("report", help="print the best points and Pareto front of a sweep; write plots")
     rp.add_argument("results", type=Path, help="results store written by `hwcodesign sweep`")
-    rp.add_argument("--top", type=_positive, default=10, help="rows to print per table (default 10)")
+    rp.add_argument("--top", type=positive_int, default=10, help="rows to print per table (default 10)")
     rp.add_argument("--objective", help="rank by this column instead of the definition's objectives")
     rp.add_argument("--plots", type=Path, metavar="DIR", help="write Pareto and heat-map PNGs into this folder")
     rp.set_defaults(func=_cmd_report)

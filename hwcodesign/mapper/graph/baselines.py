@@ -37,7 +37,7 @@ from itertools import product
 from typing import Literal
 
 from hwcodesign.core.errors import ConfigError
-from hwcodesign.mapper.graph.plan import Placement, Plan, Spill, non_compulsory_bytes
+from hwcodesign.mapper.graph.plan import Placement, Plan, Spill, non_compulsory_bytes, unfit_plan
 from hwcodesign.mapper.graph.problem import GraphProblem
 
 __all__ = ["plan_baseline", "simulate", "BASELINES", "ORDERS", "ALLOCATORS", "REPLACEMENTS", "baseline_order"]
@@ -164,12 +164,9 @@ def plan_baseline(problem: GraphProblem, budget_bytes: int, *, order: Literal["t
     seq = baseline_order(problem, order)
     method = f"{order}/{allocator}/{replacement}"
     step_of = {op: i for i, op in enumerate(seq)}
-    worst = max(problem.footprint(op) for op in seq)
-    if worst > budget_bytes:
-        return Plan(workload=problem.name, method=method, budget_bytes=budget_bytes, order=seq, placements=(),
-                    spills=(), status="infeasible", solve_s=time.perf_counter() - began,
-                    compulsory_bytes=problem.compulsory_bytes, non_compulsory_bytes=None,
-                    reason=f"an operator needs {worst} bytes at once, more than the {budget_bytes}-byte budget")
+    unfit = unfit_plan(problem, method, budget_bytes, seq, began)
+    if unfit is not None:
+        return unfit
     placements, spills, _ = simulate(problem, seq, budget_bytes, allocator=allocator, replacement=replacement)
     placements.sort(key=lambda p: (p.start, p.offset_bytes))
     extra = non_compulsory_bytes(problem.sizes, step_of, placements, spills)

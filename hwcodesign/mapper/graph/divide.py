@@ -42,7 +42,7 @@ from typing import Literal
 
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.graph.ilp import Solver, Window, plan_from_runs, solve_window
-from hwcodesign.mapper.graph.plan import Plan
+from hwcodesign.mapper.graph.plan import Plan, unfit_plan
 from hwcodesign.mapper.graph.problem import GraphProblem
 
 __all__ = ["plan_divide"]
@@ -61,12 +61,9 @@ def plan_divide(problem: GraphProblem, budget_bytes: int, *, segment_ops: int = 
     began = time.perf_counter()
     seq = problem.check_order(order) if order is not None else problem.min_peak().order
     method = f"divide/{mode}"
-    worst = max(problem.footprint(op) for op in seq)
-    if worst > budget_bytes:
-        return Plan(workload=problem.name, method=method, budget_bytes=budget_bytes, order=seq, placements=(),
-                    spills=(), status="infeasible", solve_s=time.perf_counter() - began,
-                    compulsory_bytes=problem.compulsory_bytes, non_compulsory_bytes=None,
-                    reason=f"an operator needs {worst} bytes at once, more than the {budget_bytes}-byte budget")
+    unfit = unfit_plan(problem, method, budget_bytes, seq, began)
+    if unfit is not None:
+        return unfit
     readers = problem.readers
     runs: list[list] = []  # [tensor, first step, last step, offset] over the whole order
     open_run: dict[str, int] = {}  # tensor -> index in runs of its run resident at the end of the last segment

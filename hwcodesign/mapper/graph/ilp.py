@@ -52,7 +52,7 @@ from typing import Any, Literal
 
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.graph.baselines import simulate
-from hwcodesign.mapper.graph.plan import Placement, Plan, Spill, compact, non_compulsory_bytes
+from hwcodesign.mapper.graph.plan import Placement, Plan, Spill, compact, non_compulsory_bytes, unfit_plan
 from hwcodesign.mapper.graph.problem import GraphProblem
 
 __all__ = ["plan_ilp", "solve_window", "plan_from_runs", "Window", "WindowResult", "MODES", "SOLVERS", "Mode", "Solver"]
@@ -468,12 +468,9 @@ def plan_ilp(problem: GraphProblem, budget_bytes: int | None = None, *, mode: Mo
     began = time.perf_counter()
     method = f"ilp/{mode}"
     budget = budget_bytes if mode != "min_peak" else 0
-    worst = max(problem.footprint(op) for op in ops)
-    if mode != "min_peak" and worst > budget:
-        return Plan(workload=problem.name, method=method, budget_bytes=budget, order=tuple(ops), placements=(),
-                    spills=(), status="infeasible", solve_s=time.perf_counter() - began,
-                    compulsory_bytes=problem.compulsory_bytes, non_compulsory_bytes=None,
-                    reason=f"an operator needs {worst} bytes at once, more than the {budget}-byte budget")
+    unfit = unfit_plan(problem, method, budget, ops, began) if mode != "min_peak" else None
+    if unfit is not None:
+        return unfit
     res = solve_window(problem, budget, Window(tuple(ops), fixed=mode == "fixed"), mode=mode, solver=solver,
                        time_limit_s=time_limit_s)
     elapsed = time.perf_counter() - began

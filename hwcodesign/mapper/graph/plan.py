@@ -21,11 +21,15 @@ True
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hwcodesign.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hwcodesign.mapper.graph.problem import GraphProblem
 
 __all__ = ["Placement", "Spill", "Plan", "Status", "STATUSES", "non_compulsory_bytes", "compact"]
 
@@ -116,6 +120,21 @@ class Plan:
     def with_method(self, method: str) -> Plan:
         """A copy named ``method``."""
         return replace(self, method=method)
+
+
+def unfit_plan(problem: GraphProblem, method: str, budget_bytes: int, order: Sequence[str],
+               began: float) -> Plan | None:
+    """The ``infeasible`` plan when one operator of ``order`` alone needs more than ``budget_bytes``, else None.
+
+    ``began`` is the ``time.perf_counter()`` of the method's start (for ``solve_s``).
+    """
+    worst = max(problem.footprint(op) for op in order)
+    if worst <= budget_bytes:
+        return None
+    return Plan(workload=problem.name, method=method, budget_bytes=budget_bytes, order=tuple(order), placements=(),
+                spills=(), status="infeasible", solve_s=time.perf_counter() - began,
+                compulsory_bytes=problem.compulsory_bytes, non_compulsory_bytes=None,
+                reason=f"an operator needs {worst} bytes at once, more than the {budget_bytes}-byte budget")
 
 
 def non_compulsory_bytes(sizes: Mapping[str, int], position: Mapping[str, int],
