@@ -40,6 +40,7 @@ from typing import Any
 from hwcodesign.accelerators import Accelerator
 from hwcodesign.codesign.search import Outcome
 from hwcodesign.codesign.space import CodesignSpace, Design, Signature
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError, UnknownNameError
 from hwcodesign.mapper.layer import OBJECTIVES, Objective, map_layer
 from hwcodesign.simulator.systolic.engine import simulate_operator as vector_operator
@@ -136,8 +137,7 @@ class OperatorCosts:
                  climb_rounds: int = 1) -> None:
         if objective not in OBJECTIVES:
             raise UnknownNameError("mapping objective", objective, OBJECTIVES)
-        if isinstance(mapping_budget, bool) or not isinstance(mapping_budget, int) or mapping_budget < 1:
-            raise ConfigError(f"The 'mapping_budget' must be an int >= 1. Got {mapping_budget!r}.")
+        require_int("mapping_budget", mapping_budget, low=1, where="option of OperatorCosts")
         self.mapping_budget, self.objective, self.seed = mapping_budget, objective, seed
         self.refine, self.climb_rounds = refine, climb_rounds
         self._costs: dict[tuple[Accelerator, str, Signature], tuple[float, float, bool, str]] = {}

@@ -41,6 +41,7 @@ from typing import Any
 from hwcodesign.codesign.evaluate import METRICS, Evaluator, OperatorCosts, Specs, latency_lower_bound_ms
 from hwcodesign.codesign.search import Outcome, make_strategy
 from hwcodesign.codesign.space import CodesignSpace, Design
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 
 __all__ = ["Study", "explore", "successive", "pareto_front", "hao_prune", "hao_latency_bound_ms"]
@@ -226,10 +227,8 @@ def explore(space: CodesignSpace, specs: Specs | None = None, *, strategy: str =
         `Evaluator` settings; ``costs``, an `OperatorCosts` cache to share between studies
         (its own mapping settings then apply).
     """
-    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise ConfigError(f"The 'budget' must be an int >= 1. Got {budget!r}.")
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ConfigError(f"The 'batch' must be an int >= 1. Got {batch!r}.")
+    budget = require_int("budget", budget, low=1)
+    batch = require_int("batch", batch, low=1)
     specs = specs or Specs()
     evaluator = Evaluator(space, specs, mapping_budget=mapping_budget, penalty=penalty, costs=costs)
     options = dict(strategy_options or {})

@@ -56,6 +56,7 @@ from typing import Any
 
 from hwcodesign import __version__
 from hwcodesign.codesign.store import ResultStore, to_jsonable
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError, HwcodesignError, UnknownNameError
 from hwcodesign.core.seeds import as_generator
 
@@ -139,9 +140,7 @@ class Sweep:
         name = data.get("name", "sweep")
         if not isinstance(name, str):
             raise ConfigError(f"The 'name' of {source} must be a str. Got {name!r}.")
-        seed = data.get("seed", 0)
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise ConfigError(f"The 'seed' of {source} must be an int >= 0. Got {seed!r}.")
+        seed = require_int("seed", data.get("seed", 0), low=0, where=f"of {source}")
         objectives = data.get("objectives", ("latency_cycles", "energy_pj"))
         if isinstance(objectives, str) or not isinstance(objectives, Sequence) or not objectives:
             raise ConfigError(f"The 'objectives' of {source} must be a non-empty list of "
@@ -349,9 +348,7 @@ def _check_random(random: Any, source: str) -> dict[str, Any] | None:
     for key in random:
         if key not in ("samples", "params"):
             raise UnknownNameError(f"key in {where}", key, ("samples", "params"))
-    samples = random.get("samples")
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise ConfigError(f"The 'samples' of {where} must be an int >= 1. Got {samples!r}.")
+    samples = require_int("samples", random.get("samples"), low=1, where=f"of {where}")
     params = random.get("params")
     if not isinstance(params, Mapping) or not params:
         raise ConfigError(f"The 'params' of {where} must be a non-empty table of NAME = {{distribution = ...}}, "
@@ -644,8 +641,7 @@ def run_sweep(sweep: Sweep, out: str | Path, *, jobs: int | None = None, executo
     if sum(x is not None for x in (executor, scheduler)) > 1:
         raise ConfigError("Give at most one of 'executor' and 'scheduler'.")
     for name, value in (("jobs", jobs), ("batch_size", batch_size), ("limit", limit)):
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise ConfigError(f"The {name!r} argument of run_sweep must be an int >= 1. Got {value!r}.")
+        require_int(name, value, low=1, none_ok=True, where="argument of run_sweep")
     start = time.perf_counter()
     with ResultStore(out, kind="sweep", definition=sweep.to_dict()) as store:
         done = store.done_keys()

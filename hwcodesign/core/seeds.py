@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwcodesign.core.errors import ConfigError
+from hwcodesign.core.checks import require_int
 
 __all__ = ["Seed", "as_generator"]
 
@@ -22,6 +22,4 @@ def as_generator(seed: Seed) -> np.random.Generator:
     """Return a `numpy.random.Generator` from an int, a generator or ``None`` (fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
-        return np.random.default_rng(seed)
-    raise ConfigError(f"The 'seed' argument must be an int >= 0, a numpy Generator or None. Got {seed!r}.")
+    return np.random.default_rng(require_int("seed", seed, low=0, none_ok=True, alternatives=("a numpy Generator",)))

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from numbers import Integral
 from typing import Literal
 
+from hwcodesign.core.checks import require_int, require_number
 from hwcodesign.core.errors import ConfigError, UnknownNameError
 from hwcodesign.core.spec import Spec, spec_field
 from hwcodesign.workloads.workload import Workload
@@ -89,11 +90,8 @@ class Demand:
 
     def __post_init__(self) -> None:
         for name in ("macs", "dram_bytes", "buffer_bytes", "sub"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-                raise ConfigError(f"The {name!r} field of Demand(name={self.name!r}) must be an int >= 0. "
-                                  f"Got {value!r}.")
-            object.__setattr__(self, name, int(value))
+            value = require_int(name, getattr(self, name), low=0, where=f"field of Demand(name={self.name!r})")
+            object.__setattr__(self, name, value)
         parallel = self.parallel
         if parallel is not None:
             parallel = tuple(parallel) if isinstance(parallel, list | tuple) else ()
@@ -229,12 +227,10 @@ def _check(demands: Sequence[Demand], options: Sequence[Sequence[HAOConfig]], li
     for name, bound in limits.items():
         if name not in known:
             raise UnknownNameError("resource limit", name, known)
-        if isinstance(bound, bool) or not isinstance(bound, int | float) or not bound >= 0:
-            raise ConfigError(f"The {name!r} limit must be a number >= 0. Got {bound!r}.")
+        require_number(name, bound, low=0, where="limit")
     if objective not in ("max", "sum"):
         raise ConfigError(f"The 'objective' argument must be 'max' or 'sum'. Got {objective!r}.")
-    if isinstance(time_limit_s, bool) or not isinstance(time_limit_s, int | float) or not time_limit_s > 0:
-        raise ConfigError(f"The 'time_limit_s' argument must be a number > 0. Got {time_limit_s!r}.")
+    require_number("time_limit_s", time_limit_s, low=0, low_inclusive=False)
 
 
 def hao_configure(demands: Sequence[Demand], options: Sequence[Sequence[HAOConfig]], limits: Mapping[str, float],

@@ -37,6 +37,7 @@ from typing import Any
 
 import networkx as nx
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError, UnknownNameError
 from hwcodesign.core.results import ResultTable
 from hwcodesign.workloads.operators import Operator
@@ -48,12 +49,6 @@ __all__ = ["Workload", "SCHEMA_VERSION"]
 SCHEMA_VERSION = 1
 
 _DICT_KEYS = ("schema_version", "name", "batch", "precision", "operators")
-
-
-def _check_batch(batch: Any) -> int:
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ConfigError(f"The 'batch' of a Workload must be an int >= 1. Got {batch!r}.")
-    return batch
 
 
 class Workload:
@@ -73,7 +68,7 @@ class Workload:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"The 'name' of a Workload must be a non-empty str. Got {name!r}.")
         self._name = name
-        self._batch = _check_batch(batch)
+        self._batch = require_int("batch", batch, low=1, where="argument of Workload")
         self._precision = check_precision(precision)
         self._graph = nx.DiGraph(name=name)
         self._order: list[str] = []
@@ -188,7 +183,7 @@ class Workload:
 
     def with_batch(self, batch: int) -> Workload:
         """Return a copy with ``batch`` samples (every operator rescaled)."""
-        return self._rebuild(batch=_check_batch(batch))
+        return self._rebuild(batch=require_int("batch", batch, low=1, where="argument of Workload"))
 
     def with_precision(self, precision: str) -> Workload:
         """Return a copy whose tensors are of ``precision`` (edge byte counts recomputed)."""

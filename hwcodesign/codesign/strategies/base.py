@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from hwcodesign.codesign.strategies.space import SearchSpace
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError, UnknownNameError
 from hwcodesign.core.registry import Registry
 from hwcodesign.core.seeds import as_generator
@@ -60,9 +61,7 @@ class Outcome:
 
 def positive_int(owner: str, field: str, value: object) -> int:
     """Return ``value`` if it is an int >= 1, else raise `ConfigError` naming ``owner`` and ``field``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"The '{field}' option of {owner} must be an int >= 1. Got {value!r}.")
-    return value
+    return require_int(field, value, low=1, where=f"option of {owner}")
 
 
 class Strategy(ABC):

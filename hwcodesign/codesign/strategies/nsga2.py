@@ -29,6 +29,7 @@ import numpy as np
 
 from hwcodesign.codesign.strategies.base import STRATEGIES, Outcome, Strategy, positive_int
 from hwcodesign.codesign.strategies.space import SearchSpace
+from hwcodesign.core.checks import require_number
 from hwcodesign.core.errors import ConfigError
 
 __all__ = ["NSGA2", "pareto_front", "non_dominated_sort", "crowding_distance"]
@@ -91,11 +92,7 @@ class NSGA2(Strategy):
                  crossover_prob: float = 0.9) -> None:
         super().__init__(space, seed=seed)
         self.population_size = positive_int("NSGA2", "population_size", population_size)
-        if isinstance(crossover_prob, bool) or not isinstance(crossover_prob, int | float) \
-                or not 0 <= crossover_prob <= 1:
-            raise ConfigError(f"The 'crossover_prob' option of NSGA2 must be a float in [0, 1]. "
-                              f"Got {crossover_prob!r}.")
-        self.crossover_prob = float(crossover_prob)
+        self.crossover_prob = require_number("crossover_prob", crossover_prob, low=0, high=1, where="option of NSGA2")
         self.population: list[tuple[dict, Outcome]] = []
         self._order: list[tuple[int, float]] = []  # (rank, -crowding) per population member; lower is better
         self._archive: dict[str, tuple[dict, Outcome]] = {}

@@ -36,6 +36,7 @@ import numpy as np
 from hwcodesign.codesign.strategies.base import STRATEGIES, Outcome, Strategy, positive_int
 from hwcodesign.codesign.strategies.lstm import LSTMPolicy
 from hwcodesign.codesign.strategies.space import MAX_TRIES, SearchSpace
+from hwcodesign.core.checks import require_number
 from hwcodesign.core.errors import ConfigError
 
 __all__ = ["ReinforceController", "SoftmaxPolicy"]
@@ -73,13 +74,10 @@ class ReinforceController(Strategy):
     def __init__(self, space: SearchSpace, *, seed: int = 0, controller: Literal["softmax", "lstm"] = "softmax",
                  learning_rate: float = 0.1, baseline_decay: float = 0.9, hidden_size: int = 16) -> None:
         super().__init__(space, seed=seed)
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, int | float) or not learning_rate > 0:
-            raise ConfigError(f"The 'learning_rate' option of ReinforceController must be a float > 0. "
-                              f"Got {learning_rate!r}.")
-        if isinstance(baseline_decay, bool) or not isinstance(baseline_decay, int | float) \
-                or not 0 <= baseline_decay < 1:
-            raise ConfigError(f"The 'baseline_decay' option of ReinforceController must be a float in [0, 1). "
-                              f"Got {baseline_decay!r}.")
+        where = "option of ReinforceController"
+        learning_rate = require_number("learning_rate", learning_rate, low=0, low_inclusive=False, where=where)
+        baseline_decay = require_number("baseline_decay", baseline_decay, low=0, high=1, high_inclusive=False,
+                                        where=where)
         sizes = [len(d.options) for d in space.dimensions]
         if controller == "softmax":
             self.policy: SoftmaxPolicy | LSTMPolicy = SoftmaxPolicy(sizes)
@@ -90,8 +88,8 @@ class ReinforceController(Strategy):
             raise ConfigError(f"The 'controller' option of ReinforceController must be 'softmax' or 'lstm'. "
                               f"Got {controller!r}.")
         self.controller = controller
-        self.learning_rate = float(learning_rate)
-        self.baseline_decay = float(baseline_decay)
+        self.learning_rate = learning_rate
+        self.baseline_decay = baseline_decay
         self.baseline: float | None = None
         self._scale = 0.0
 

@@ -42,7 +42,8 @@ import simpy
 
 from hwcodesign import __version__
 from hwcodesign.accelerators import Accelerator
-from hwcodesign.core.errors import ConfigError, SimulationError
+from hwcodesign.core.checks import require_int
+from hwcodesign.core.errors import SimulationError
 from hwcodesign.core.results import ResultTable
 from hwcodesign.simulator.accounting import TRAFFIC_KEYS, energy_breakdown, energy_coefficients
 from hwcodesign.simulator.event.components import DRAM, Core, NoC
@@ -82,12 +83,6 @@ class _Machine:
                            scratchpad_capacity_bytes=scratchpad_capacity_bytes) for i in range(cores)]
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"The {name!r} argument must be an int >= {low}. Got {value!r}.")
-    return value
-
-
 def execute(graph: TaskGraph, accelerator: Accelerator, *, noc: NoCSpec | None = None, dma_engines: int = 1,
             row_buffer_miss_cycles: float = 0.0, scratchpad_capacity_bytes: int | None = None,
             ) -> tuple[list[float], list[float], Timeline]:
@@ -99,7 +94,7 @@ def execute(graph: TaskGraph, accelerator: Accelerator, *, noc: NoCSpec | None =
     env = simpy.Environment()
     probe = Probe()
     machine = _Machine(env, accelerator, probe, cores=graph.cores, noc=noc or NoCSpec(),
-                       dma_engines=_check_int("dma_engines", dma_engines, 1),
+                       dma_engines=require_int("dma_engines", dma_engines, low=1),
                        row_buffer_miss_cycles=row_buffer_miss_cycles,
                        scratchpad_capacity_bytes=scratchpad_capacity_bytes)
     tasks = graph.tasks
@@ -230,7 +225,7 @@ def run(workload: Workload, accelerator: Accelerator, *, cores: int = 1, strateg
     >>> two <= one
     True
     """
-    _check_int("cores", cores, 1)
+    cores = require_int("cores", cores, low=1)
     if schedule is not None:
         graph = lower_schedule(workload, accelerator, schedule, cores=cores)
     else:

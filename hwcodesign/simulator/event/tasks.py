@@ -45,6 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.workloads import Workload
 
@@ -116,12 +117,9 @@ class Step:
                               f"Got {self.action!r}.")
         if not isinstance(self.target, str) or not self.target:
             raise ConfigError(f"The 'target' field of Step must be a non-empty str. Got {self.target!r}.")
-        if isinstance(self.core, bool) or not isinstance(self.core, int) or self.core < 0:
-            raise ConfigError(f"The 'core' field of Step must be an int >= 0. Got {self.core!r}.")
-        if self.offset_bytes is not None and (isinstance(self.offset_bytes, bool)
-                                              or not isinstance(self.offset_bytes, int) or self.offset_bytes < 0):
-            raise ConfigError(f"The 'offset_bytes' field of Step must be None or an int >= 0. "
-                              f"Got {self.offset_bytes!r}.")
+        object.__setattr__(self, "core", require_int("core", self.core, low=0, where="field of Step"))
+        object.__setattr__(self, "offset_bytes", require_int("offset_bytes", self.offset_bytes, low=0, none_ok=True,
+                                                             where="field of Step"))
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ from typing import Literal
 
 import numpy as np
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.simulator.systolic.folds import FoldGrid, fold_grid
 
@@ -150,12 +151,6 @@ class ScaleSimLayerStats:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _check_int(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"The {name!r} argument must be an int >= {minimum}. Got {value!r}.")
-    return int(value)
 
 
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
@@ -667,25 +662,25 @@ def scalesim_conv_layer(
     -------
     ScaleSimLayerStats
     """
-    ih = _check_int("ifmap_h", ifmap_h)
-    iw = _check_int("ifmap_w", ifmap_w)
-    fh = _check_int("filter_h", filter_h)
-    fw = _check_int("filter_w", filter_w)
-    ch = _check_int("channels", channels)
-    nf = _check_int("num_filters", num_filters)
-    st = _check_int("stride", stride)
-    rows = _check_int("array_rows", array_rows)
-    cols = _check_int("array_cols", array_cols)
+    ih = require_int("ifmap_h", ifmap_h, low=1)
+    iw = require_int("ifmap_w", ifmap_w, low=1)
+    fh = require_int("filter_h", filter_h, low=1)
+    fw = require_int("filter_w", filter_w, low=1)
+    ch = require_int("channels", channels, low=1)
+    nf = require_int("num_filters", num_filters, low=1)
+    st = require_int("stride", stride, low=1)
+    rows = require_int("array_rows", array_rows, low=1)
+    cols = require_int("array_cols", array_cols, low=1)
     df = _check_choice("dataflow", dataflow, ("os", "ws", "is"))
-    ikb = _check_int("ifmap_sram_kb", ifmap_sram_kb)
-    fkb = _check_int("filter_sram_kb", filter_sram_kb)
-    okb = _check_int("ofmap_sram_kb", ofmap_sram_kb)
+    ikb = require_int("ifmap_sram_kb", ifmap_sram_kb, low=1)
+    fkb = require_int("filter_sram_kb", filter_sram_kb, low=1)
+    okb = require_int("ofmap_sram_kb", ofmap_sram_kb, low=1)
     mode = _check_choice("bandwidth_mode", bandwidth_mode, ("USER", "CALC"))
-    ibw = _check_int("ifmap_dram_bw_words_per_cycle", ifmap_dram_bw_words_per_cycle)
-    fbw = _check_int("filter_dram_bw_words_per_cycle", filter_dram_bw_words_per_cycle)
-    obw = _check_int("ofmap_dram_bw_words_per_cycle", ofmap_dram_bw_words_per_cycle)
-    _check_int("read_request_buffer", read_request_buffer)
-    _check_int("write_request_buffer", write_request_buffer)
+    ibw = require_int("ifmap_dram_bw_words_per_cycle", ifmap_dram_bw_words_per_cycle, low=1)
+    fbw = require_int("filter_dram_bw_words_per_cycle", filter_dram_bw_words_per_cycle, low=1)
+    obw = require_int("ofmap_dram_bw_words_per_cycle", ofmap_dram_bw_words_per_cycle, low=1)
+    require_int("read_request_buffer", read_request_buffer, low=1)
+    require_int("write_request_buffer", write_request_buffer, low=1)
     if fh > ih:
         raise ConfigError(f"The 'filter_h' argument must be <= ifmap_h={ih}. Got {fh}.")
     if fw > iw:
@@ -726,9 +721,9 @@ def scalesim_gemm_layer(
     >>> s.total_cycles, s.stall_cycles
     (75, 0)
     """
-    mm = _check_int("m", m)
-    nn = _check_int("n", n)
-    kk = _check_int("k", k)
+    mm = require_int("m", m, low=1)
+    nn = require_int("n", n, low=1)
+    kk = require_int("k", k, low=1)
     return scalesim_conv_layer(
         ifmap_h=mm,
         ifmap_w=kk,

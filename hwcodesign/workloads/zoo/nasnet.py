@@ -18,7 +18,7 @@ only in training) and dropout are omitted.
 
 from __future__ import annotations
 
-from hwcodesign.core.errors import ConfigError
+from hwcodesign.core.checks import require_int
 from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._builder import Feature, Net
 from hwcodesign.workloads.zoo._registry import WORKLOADS
@@ -102,7 +102,7 @@ def nasnet_a_mobile(*, batch: int = 1, precision: str = "int8", classes: int = 1
     >>> round(w.params / 1e6, 1), round(w.macs / 1e6)
     (5.3, 564)
     """
-    _check_classes("nasnet_a_mobile", classes)
+    require_int("classes", classes, low=1, where="argument of nasnet_a_mobile")
     net = Net("nasnet_a_mobile", batch=batch, precision=precision)
     x = net.bn(net.conv(net.input(3, 224, 224), 32, 3, stride=2, pad=0, name="stem_conv"))
     filters, p = 1056 // 24, None
@@ -185,7 +185,7 @@ def amoebanet_a(*, batch: int = 1, precision: str = "int8", classes: int = 1000)
     >>> round(w.params / 1e6, 1), round(w.macs / 1e6, 1)
     (5.1, 555.5)
     """
-    _check_classes("amoebanet_a", classes)
+    require_int("classes", classes, low=1, where="argument of amoebanet_a")
     net = Net("amoebanet_a", batch=batch, precision=precision)
     x = net.bn(net.conv(net.input(3, 224, 224), 32, 3, stride=2, pad=0, name="stem_conv"))
     width, p = 50, None
@@ -201,8 +201,3 @@ def amoebanet_a(*, batch: int = 1, precision: str = "int8", classes: int = 1000)
     x = net.global_pool(net.act(x, "relu"))
     net.linear(x, classes, name="classifier")
     return net.done("amoebanet_a", classes=classes)
-
-
-def _check_classes(factory: str, classes: object) -> None:
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
-        raise ConfigError(f"The 'classes' of {factory} must be an int >= 1. Got {classes!r}.")

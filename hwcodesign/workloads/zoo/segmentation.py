@@ -17,6 +17,7 @@ the network that produces the segmentation.
 
 from __future__ import annotations
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._builder import Feature, Net
@@ -27,13 +28,10 @@ __all__ = ["fcn_resnet50", "deeplabv3_resnet50"]
 
 
 def _check(factory: str, image_size: object, classes: object, aux: object) -> None:
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 8 or image_size % 8:
-        raise ConfigError(f"The 'image_size' of {factory} must be a positive multiple of 8 (the output stride). "
-                          f"Got {image_size!r}.")
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
-        raise ConfigError(f"The 'classes' of {factory} must be an int >= 1. Got {classes!r}.")
+    require_int("image_size", image_size, low=8, multiple_of=8, where=f"argument of {factory}")  # 8: the output stride
+    require_int("classes", classes, low=1, where=f"argument of {factory}")
     if not isinstance(aux, bool):
-        raise ConfigError(f"The 'aux' of {factory} must be True or False. Got {aux!r}.")
+        raise ConfigError(f"The 'aux' argument of {factory} must be True or False. Got {aux!r}.")
 
 
 def _fcn_head(net: Net, x: Feature, inner: int, classes: int, size: int, prefix: str) -> Feature:

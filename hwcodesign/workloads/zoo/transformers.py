@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.workloads.operators import Conv2d, Elementwise, Embedding, Gemm, LayerNorm, Softmax
 from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._registry import WORKLOADS
 
 __all__ = ["attention_block", "encoder_layer", "bert_base", "vit_b16", "gpt2", "transformer_encoder"]
-
-
-def _check_int(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"The {name!r} argument must be an int in [{low}, {high}]. Got {value!r}.")
-    return value
 
 
 def attention_block(w: Workload, x: str | None, *, tokens: int, d_model: int, heads: int,
@@ -112,7 +107,7 @@ def bert_base(*, batch: int = 1, precision: str = "int8", seq_len: int = 128, po
     >>> bert_base().params
     109482240
     """
-    seq_len = _check_int("seq_len", seq_len, 1, 512)
+    seq_len = require_int("seq_len", seq_len, low=1, high=512)
     w = Workload("bert_base", batch=batch, precision=precision)
     d = 768
     tok = w.add(Embedding(tokens=seq_len, vocab=30522, dim=d), name="word_embeddings")
@@ -141,8 +136,7 @@ def vit_b16(*, batch: int = 1, precision: str = "int8", image_size: int = 224, c
     >>> vit_b16().params
     86567656
     """
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 16 or image_size % 16:
-        raise ConfigError(f"The 'image_size' of vit_b16 must be a positive multiple of 16. Got {image_size!r}.")
+    image_size = require_int("image_size", image_size, low=16, multiple_of=16, where="argument of vit_b16")
     w = Workload("vit_b16", batch=batch, precision=precision)
     d, patches = 768, (image_size // 16) ** 2
     tokens = patches + 1
@@ -179,7 +173,7 @@ def gpt2(*, batch: int = 1, precision: str = "int8", phase: Literal["prefill", "
     """
     if phase not in ("prefill", "decode"):
         raise ConfigError(f"The 'phase' argument of gpt2 must be one of 'prefill', 'decode'. Got {phase!r}.")
-    seq_len = _check_int("seq_len", seq_len, 1, 1024)
+    seq_len = require_int("seq_len", seq_len, low=1, high=1024)
     w = Workload("gpt2", batch=batch, precision=precision)
     d, vocab = 768, 50257
     new = seq_len if phase == "prefill" else 1
@@ -215,10 +209,10 @@ def transformer_encoder(*, batch: int = 1, precision: str = "int8", layers: int 
     ...
     hwcodesign.core.errors.ConfigError: d_model=500 must be a multiple of heads=8.
     """
-    layers = _check_int("layers", layers, 1, 1000)
-    seq_len = _check_int("seq_len", seq_len, 1, 1 << 20)
+    layers = require_int("layers", layers, low=1, high=1000)
+    seq_len = require_int("seq_len", seq_len, low=1, high=1 << 20)
     for name, value in (("d_model", d_model), ("heads", heads), ("d_ff", d_ff)):
-        _check_int(name, value, 1, 1 << 20)
+        require_int(name, value, low=1, high=1 << 20)
     if d_model % heads:
         raise ConfigError(f"d_model={d_model} must be a multiple of heads={heads}.")
     w = Workload("transformer_encoder", batch=batch, precision=precision)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.workloads.operators import Conv2d, Pool
 from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._builder import Feature, Net
@@ -23,10 +24,7 @@ def yolov3_tiny(*, batch: int = 1, precision: str = "int8", size: int = 416, cla
     >>> round(2 * yolov3_tiny().macs / 1e9, 2)  # darknet prints 2 x MACs as "BFLOPs"
     5.56
     """
-    from hwcodesign.core.errors import ConfigError
-
-    if isinstance(size, bool) or not isinstance(size, int) or size < 32 or size % 32:
-        raise ConfigError(f"The 'size' of yolov3_tiny must be a positive multiple of 32. Got {size!r}.")
+    size = require_int("size", size, low=32, multiple_of=32, where="argument of yolov3_tiny")
     net = Net("yolov3_tiny", batch=batch, precision=precision)
     head = 3 * (classes + 5)
     x = net.input(3, size, size)
