@@ -83,7 +83,7 @@ def memory_levels(acc: Accelerator) -> tuple[MemoryLevel, ...]:
     """The memory levels of ``acc``, innermost first, DRAM last."""
     names = list(dict.fromkeys(b.level_name for b in acc.buffers)) + ["dram"]
     index = {name: i for i, name in enumerate(names)}
-    dims = spatial_array(acc).dims
+    dims = acc.spatial_array().dims
     return tuple(
         MemoryLevel(name=name, index=i, buffers=tuple(b for b in acc.buffers if b.level_name == name),
                     instances=math.prod(d.size for d in dims if index[d.above] > i))

@@ -46,6 +46,7 @@ hwcodesign.core.errors.ConfigError: The 'dataflow' field of PEArraySpec must be 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import typing
 from dataclasses import dataclass
@@ -353,11 +354,25 @@ class Accelerator(Spec):
         >>> [(lv.name, lv.instances) for lv in get_accelerator("eyeriss_like").levels()]
         [('rf', 168), ('glb', 1), ('dram', 1)]
         """
-        return memory_levels(self)
+        return self._cached_levels
 
     def spatial_array(self) -> SpatialSpec:
         """The spatial array: `spatial`, or the one derived from ``pe_array``'s systolic dataflow."""
+        return self._cached_spatial_array
+
+    # Derived once per instance: a sweep point asks for them thousands of times. cached_property
+    # writes the instance __dict__ directly, so it works on a frozen dataclass; fields, equality,
+    # hash and repr ignore it, dataclasses.replace builds a fresh instance, and pickles leave it out.
+    @functools.cached_property
+    def _cached_levels(self) -> tuple[MemoryLevel, ...]:
+        return memory_levels(self)
+
+    @functools.cached_property
+    def _cached_spatial_array(self) -> SpatialSpec:
         return spatial_array(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in _DERIVED}
 
     def buffer_instances(self, name: str) -> int:
         """How many copies of buffer ``name`` exist (one per PE for a per-PE register file)."""
@@ -476,3 +491,7 @@ class Accelerator(Spec):
         ]
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
         return f"<table><caption>Accelerator {html.escape(self.name)}</caption>{body}</table>"
+
+
+#: The per-instance caches of `Accelerator`, left out of its pickles.
+_DERIVED = ("_cached_levels", "_cached_spatial_array")
