@@ -87,6 +87,8 @@ class GPUSpec(Spec):
     architecture: str = spec_field(default="other", choices=GPU_ARCHITECTURES)
     sm_count: int = spec_field(ge=1, doc="streaming multiprocessors")
     boost_clock_hz: float = spec_field(gt=0, unit="hz")
+    base_clock_hz: float = spec_field(default=0.0, ge=0, unit="hz", doc="rated base clock (0: not given); the GPU "
+                                      "model runs Maxwell boards at it")
     fp32_flops: float = spec_field(gt=0, doc="peak FP32 FLOP/s on CUDA cores")
     fp16_flops: float = spec_field(default=0.0, ge=0, doc="peak FP16 FLOP/s on CUDA cores (0: none)")
     fp16_tensor_flops: float = spec_field(default=0.0, ge=0, doc="FP16 tensor-core FLOP/s, FP32 accumulate")

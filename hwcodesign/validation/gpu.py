@@ -4,7 +4,8 @@ Data shipped in ``data/measured`` (sources and licences in its README.md):
 
 - DeepBench GEMM and conv-forward kernels on seven NVIDIA GPUs (fp32; fp16 on P100
   and V100; int8 on three Pascal GPUs), ``load_deepbench``, each row with the library
-  era of its CUDA version (``library``: ``legacy`` = CUDA 7.5/8.0, ``current`` = 10.1);
+  era of its CUDA version (``library``: ``legacy`` = CUDA 7.5/8.0, ``current`` = 10.1)
+  and its cuDNN major version (``cudnn``);
 - the best measured bf16 matmul throughput of A100 and H100 (``tensor_efficiency_prior``);
 - whole-network latency of all 15,625 NAS-Bench-201 cells on four GPUs at batch 1, 32
   and 256 (HELP), ``nb201_measured``;
@@ -14,8 +15,10 @@ Data shipped in ``data/measured`` (sources and licences in its README.md):
 Every error reported for a device is leave-one-device-out: the parameters are fitted
 without that device's rows, and it is predicted from its datasheet alone. Kernel
 parameters are properties of the cuBLAS/cuDNN kernels, so they are fitted per library
-era, on the other devices measured with libraries of the same era; with none, the
-a-priori values (`GPUModelParams()`) are used.
+era, on the other devices measured with libraries of the same era (then refined on those
+that ran the same cuDNN release on the same architecture); with none, the a-priori values
+(`GPUModelParams()`) are used. NB201 networks are built as the reference PyTorch code runs
+them (`NB201_ZERO_EDGES`).
 
 Examples
 --------
@@ -27,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import io
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -43,11 +47,11 @@ from hwcodesign.simulator.gpu.model import conv_batch, device_arrays, gemm_batch
 from hwcodesign.simulator.gpu.params import DEFAULT_PARAMS, KERNEL_PARAMS, NETWORK_PARAMS, GPUModelParams
 from hwcodesign.workloads.precision import bytes_per_element
 
-__all__ = ["NB201_DEVICES", "NB201_LIBRARY", "NETWORK_COLUMNS", "LIBRARY_ERAS", "library_era", "load_deepbench",
-           "tensor_efficiency_prior", "load_network_measurements", "nb201_measured",
-           "predict_deepbench", "fit_kernel_params", "refit_default_params", "lodo_deepbench", "nb201_predict", "fit_network_params",
-           "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured", "GPUValidation", "validate_gpu",
-           "plot_predicted_vs_measured"]
+__all__ = ["NB201_DEVICES", "NB201_LIBRARY", "NB201_ZERO_EDGES", "NETWORK_COLUMNS", "LIBRARY_ERAS", "library_era",
+           "load_deepbench", "tensor_efficiency_prior", "load_network_measurements", "nb201_measured",
+           "predict_deepbench", "fit_kernel_params", "refit_default_params", "lodo_deepbench", "nb201_predict",
+           "fit_network_params", "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured",
+           "GPUValidation", "validate_gpu", "plot_predicted_vs_measured"]
 
 #: HELP's NB201 device keys -> catalog names. HELP's "titanx" is taken to be the Pascal
 #: Titan X: its latencies track the 1080 Ti's, which a Maxwell Titan X (60% of the FLOP/s) could not.
@@ -86,11 +90,13 @@ def library_era(cuda_version: str | float) -> str:
     return "legacy" if major < 9 else "current"
 
 
-def _deepbench_library(frame: pd.DataFrame) -> pd.Series:
-    specs = pd.read_csv(io.StringIO(_data("deepbench", "specs.csv")))
-    cuda = specs[specs["key"] == "CUDA Version"].set_index(["device", "suite"])["value"]
-    keys = pd.MultiIndex.from_frame(frame[["device", "suite"]])
-    return pd.Series([library_era(cuda[k]) for k in keys], index=frame.index)
+def _deepbench_library(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per row: the library era of its CUDA version and the major version of its cuDNN (`deepbench/specs.csv`)."""
+    specs = pd.read_csv(io.StringIO(_data("deepbench", "specs.csv"))).set_index(["key", "device", "suite"])["value"]
+    keys = list(zip(frame["device"], frame["suite"], strict=True))
+    era = [library_era(specs[("CUDA Version", *k)]) for k in keys]
+    cudnn = [int(str(specs[("Cudnn Version", *k)]).split(".")[0]) for k in keys]
+    return pd.Series(era, index=frame.index), pd.Series(cudnn, index=frame.index)
 
 
 def load_deepbench(kind: Literal["gemm", "conv"], path: str | Path | None = None) -> pd.DataFrame:
@@ -98,9 +104,11 @@ def load_deepbench(kind: Literal["gemm", "conv"], path: str | Path | None = None
 
     GEMM form: ``device, precision, M, N, K, time_ms`` (+ ``math``, the arithmetic
     precision, default = ``precision``; + ``library``, one of `LIBRARY_ERAS`, default
-    ``current``). Conv form: ``device, precision, N, C, H, W, K, R_filter_h, S_filter_w,
-    pad_h, pad_w, stride_h, stride_w, fwd_ms``. Shipped rows get ``library`` from the CUDA
-    version DeepBench reports for each device (``deepbench/specs.csv``).
+    ``current``; + ``cudnn``, the cuDNN major version, optional). Conv form: ``device,
+    precision, N, C, H, W, K, R_filter_h, S_filter_w, pad_h, pad_w, stride_h, stride_w,
+    fwd_ms``. Shipped rows get ``library`` from the CUDA
+    version and ``cudnn`` from the cuDNN version DeepBench reports for each device and
+    suite (``deepbench/specs.csv``).
     """
     if kind not in ("gemm", "conv"):
         raise ConfigError(f"DeepBench kind must be 'gemm' or 'conv'. Got {kind!r}.")
@@ -113,16 +121,20 @@ def load_deepbench(kind: Literal["gemm", "conv"], path: str | Path | None = None
     if "math" not in frame:
         frame["math"] = frame["precision"]
     if path is None:
-        frame["library"] = _deepbench_library(frame)
+        frame["library"], frame["cudnn"] = _deepbench_library(frame)
     elif "library" not in frame:
         frame["library"] = "current"
     bad = sorted(set(frame["library"]) - set(LIBRARY_ERAS))
     if bad:
         raise ConfigError(f"The 'library' column of DeepBench {kind} data must be one of {', '.join(LIBRARY_ERAS)}. "
                           f"Got {', '.join(map(repr, bad))}.")
-    # P100 fp16 rows keep DeepBench's label, "16 bit inputs, 32 bit multiplication" (fp16
-    # storage, fp32 arithmetic), although a few of its convs run above the fp32 peak: deciding
-    # otherwise from P100's own rows would let the held-out device choose its model.
+    if path is None and kind == "conv":
+        # DeepBench's conv_bench gives cuDNN >= 6 the data type as the convolution's compute
+        # type (ConvolutionDescriptor<T2> with T2 = the storage type, code/nvidia/cudnn_helper.h
+        # and conv_bench.cu), so its 16-bit convs ran with fp16 arithmetic (TRUE_HALF_CONFIG),
+        # whatever the spreadsheet's "16 bit inputs, 32 bit multiplication" label says (which
+        # the GEMM rows keep). Decided from the benchmark's source, not from any measured row.
+        frame.loc[(frame["precision"] == "fp16") & (frame["cudnn"] >= 6), "math"] = "fp16"
     frame["kind"] = kind
     frame["measured_ms"] = frame["time_ms" if kind == "gemm" else "fwd_ms"].astype(float)
     if kind == "conv" and "out_h" not in frame:
@@ -225,7 +237,10 @@ def lodo_deepbench(frame: pd.DataFrame | None = None, *, start: GPUModelParams |
     for its rows of each library era are fitted on the other devices' rows of the same era
     (all precisions), starting from and regularised towards the a-priori field defaults
     (never the shipped `DEFAULT_PARAMS`, which saw every device); when no other device has
-    rows of that era they stay a-priori. ``fitted_on`` names the devices fitted on;
+    rows of that era they stay a-priori. Where the rows carry a ``cudnn`` version, that fit
+    is then refined, regularised towards it, on the other devices' rows of the same era,
+    cuDNN major version and architecture (when they are a strict subset of the era's
+    devices). ``fitted_on`` names the devices fitted on;
     ``default_ms`` is the prediction with the unfitted a-priori parameters (datasheet only).
     """
     frame = (_both() if frame is None else frame).reset_index(drop=True)
@@ -240,14 +255,34 @@ def lodo_deepbench(frame: pd.DataFrame | None = None, *, start: GPUModelParams |
     else:
         keep = np.ones(len(frame), dtype=bool)
     frame["fitted_on"] = ""
+    cudnn = frame["cudnn"] if "cudnn" in frame else pd.Series(np.nan, index=frame.index)
+    fits: dict[tuple, GPUModelParams] = {}
+
+    def fit(train: pd.DataFrame, start_: GPUModelParams) -> GPUModelParams:
+        key = (tuple(train.index), start_)
+        if key not in fits:
+            fits[key] = fit_kernel_params(train, start=start_)
+        return fits[key]
+
     for gpu in sorted(frame.loc[keep, "gpu"].unique()):
         held = frame["gpu"] == gpu
-        for era in sorted(frame.loc[held, "library"].unique()):
-            rows = held & (frame["library"] == era)
+        for (era, version), sub in frame[held].groupby([frame["library"], cudnn], dropna=False):
+            rows = frame.index.isin(sub.index)
             train = frame[~held & (frame["library"] == era)]
-            params = fit_kernel_params(train, start=base) if len(train) else base
+            params = fit(train, base) if len(train) else base
+            on = ", ".join(sorted(train["gpu"].unique())) or "a-priori"
+            # Then refined, regularised towards the era's fit, on the other devices that ran
+            # the same kernels: the same cuDNN major version (its cuBLAS came with the same
+            # CUDA release) on the same architecture (the libraries ship kernels and heuristics
+            # per compute capability).
+            arch = get_gpu(gpu).architecture
+            same = train[(cudnn[train.index] == version)
+                         & (train["gpu"].map(lambda g: get_gpu(g).architecture) == arch)]
+            if len(same) and same["gpu"].nunique() < train["gpu"].nunique():
+                params = fit(same, params)
+                on = f"{', '.join(sorted(same['gpu'].unique()))} (cuDNN {int(version)}, {arch}), after {on}"
             frame.loc[rows, "predicted_ms"] = predict_deepbench(frame[rows], params)
-            frame.loc[rows, "fitted_on"] = ", ".join(sorted(train["gpu"].unique())) or "a-priori"
+            frame.loc[rows, "fitted_on"] = on
     frame = frame[keep].reset_index(drop=True)
     frame["default_ms"] = predict_deepbench(frame, base)
     return _ape(frame)
@@ -323,59 +358,49 @@ def spearman(a, b) -> float:
 
 
 # -- NB201 networks ---------------------------------------------------------------------------
-_NB201_EDGE_OPS = ("nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
-_ZERO = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+#: HELP timed the reference PyTorch networks (NAS-Bench-201's ``InferCell``), which run the
+#: ``none`` edges (``x.mul(0.)``) and sum every node with Python's ``sum`` (`nb201`'s
+#: ``zero_edges="compute"``). Their measured latencies show it: a least-squares fit on the
+#: counts of each edge op gives every ``none`` edge a cost (0.25-0.33 ms over 15 cells at
+#: batch 32, one kernel's dispatch each; 0.60-0.86 ms at batch 256, a memory-bound kernel).
+NB201_ZERO_EDGES = "compute"
+#: Edge ops that cost something in the reference network (``skip_connect`` is the input itself).
+_NB201_EDGE_OPS = ("nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "none")
+_SKIP = "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|"
 
 
 def _nb201_probe_archs() -> dict[str, str]:
-    # Cell cost is additive: sum over edges of an edge cost (by op) plus one n-ary add per
-    # node with n >= 2 terms. These archs isolate each piece (see nb201_predict).
-    probes = {"skeleton": _ZERO}
+    # In the reference network every node is a sum of all its edges (one kernel per edge),
+    # so a cell costs the all-skip cell plus one cost per edge op. These archs isolate each.
+    probes = {"skeleton": _SKIP}
     for op in _NB201_EDGE_OPS:
-        probes[op] = f"|{op}~0|+|none~0|none~1|+|none~0|none~1|none~2|"
-    probes["add2"] = "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|none~1|none~2|"
-    probes["add3"] = "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|nor_conv_3x3~0|skip_connect~1|skip_connect~2|"
+        probes[op] = _SKIP.replace("|skip_connect~0|+", f"|{op}~0|+", 1)
     return probes
 
 
-def _nb201_counts(arch_strs) -> tuple[np.ndarray, np.ndarray]:
-    """Per arch: counts of (conv3x3, conv1x1, avgpool) edges and of 2- and 3-term node adds."""
+def _nb201_counts(arch_strs) -> np.ndarray:
+    """Per arch: counts of (conv3x3, conv1x1, avgpool, none) edges."""
     from hwcodesign.workloads.zoo.nb201 import parse_nb201
 
-    cache: dict[str, tuple] = {}
-    ops, adds = np.zeros((len(arch_strs), 3)), np.zeros((len(arch_strs), 2))
+    cache: dict[str, list[int]] = {}
+    ops = np.zeros((len(arch_strs), len(_NB201_EDGE_OPS)))
     for i, s in enumerate(arch_strs):
         if s not in cache:
-            nodes_nonzero = [True]
-            o, a = [0, 0, 0], [0, 0]
-            for edges in parse_nb201(s):
-                terms = 0
-                for op, src in edges:
-                    if op in _NB201_EDGE_OPS:
-                        o[_NB201_EDGE_OPS.index(op)] += 1
-                        terms += 1
-                    elif op == "skip_connect" and nodes_nonzero[src]:
-                        terms += 1
-                if terms >= 2:
-                    a[terms - 2] += 1
-                nodes_nonzero.append(terms > 0)
-            cache[s] = (o, a)
-        ops[i], adds[i] = cache[s]
-    return ops, adds
+            names = [op for edges in parse_nb201(s) for op, _ in edges]
+            cache[s] = [names.count(op) for op in _NB201_EDGE_OPS]
+        ops[i] = cache[s]
+    return ops
 
 
 def _nb201_piece_seconds(gpu: str, batch: int, params: GPUModelParams, precision: str = "fp32") -> np.ndarray:
-    """[skeleton, conv3x3, conv1x1, avgpool, add2, add3] seconds (network_fixed_s included in skeleton)."""
+    """[skeleton, conv3x3, conv1x1, avgpool, none] seconds (network_fixed_s included in skeleton)."""
     spec = get_gpu(gpu)
     lat = {}
     for key, arch in _nb201_probe_archs().items():
         nk = _nb201_lowered(arch, batch, precision)
         lat[key] = params.network_fixed_s + float(network_seconds(nk, spec, params)["latency_s"].sum())
     skel = lat["skeleton"]
-    e = [lat[op] - skel for op in _NB201_EDGE_OPS]
-    add2 = lat["add2"] - skel - 2 * e[0]
-    add3 = lat["add3"] - skel - 3 * e[0]
-    return np.array([skel, *e, add2, add3])
+    return np.array([skel, *(lat[op] - skel for op in _NB201_EDGE_OPS)])
 
 
 _LOWERED: dict[tuple[str, int, str], Any] = {}
@@ -387,7 +412,7 @@ def _nb201_lowered(arch: str, batch: int, precision: str):
 
     key = (arch, batch, precision)
     if key not in _LOWERED:
-        w = nb201(arch, batch=batch, precision=precision)
+        w = nb201(arch, batch=batch, precision=precision, zero_edges=NB201_ZERO_EDGES)
         _LOWERED[key] = network_kernels(w, precision=precision)
     return _LOWERED[key]
 
@@ -395,13 +420,13 @@ def _nb201_lowered(arch: str, batch: int, precision: str):
 def nb201_predict(arch_strs, gpu: str, batch: int, params: GPUModelParams | None = None) -> np.ndarray:
     """Predicted fp32 milliseconds of NB201 networks ``arch_strs`` on ``gpu``, vectorised over archs.
 
-    Exactly `predict_network` on ``nb201(arch, batch=batch)`` (the network model is a sum
-    over operators), computed from six probe networks and per-arch op counts.
+    Exactly `predict_network` on ``nb201(arch, batch=batch, zero_edges=NB201_ZERO_EDGES)``
+    (the network model is a sum over operators), computed from five probe networks and
+    per-arch edge-op counts.
     """
     params = params or DEFAULT_PARAMS
     pieces = _nb201_piece_seconds(gpu, batch, params)
-    ops, adds = _nb201_counts(list(arch_strs))
-    return 1e3 * (pieces[0] + ops @ pieces[1:4] + adds @ pieces[4:6])
+    return 1e3 * (pieces[0] + _nb201_counts(list(arch_strs)) @ pieces[1:])
 
 
 def fit_network_params(measured: pd.DataFrame, *, start: GPUModelParams | None = None,
@@ -413,9 +438,9 @@ def fit_network_params(measured: pd.DataFrame, *, start: GPUModelParams | None =
 
     def predict(params: GPUModelParams) -> np.ndarray:
         out = []
-        for gpu, b, (ops, adds), _ in groups:
+        for gpu, b, ops, _ in groups:
             pieces = _nb201_piece_seconds(gpu, b, params)
-            out.append(pieces[0] + ops @ pieces[1:4] + adds @ pieces[4:6])
+            out.append(pieces[0] + ops @ pieces[1:])
         return np.concatenate(out)
 
     return fit_params(predict, measured.loc[order, "measured_ms"].to_numpy() / 1e3, names,
@@ -443,7 +468,6 @@ def lodo_nb201(measured: pd.DataFrame | None = None, *, start: GPUModelParams | 
     start = start or _a_priori()
     kernels = _both()
     kernels = kernels[kernels["library"] == NB201_LIBRARY]
-    rng = np.random.default_rng(seed)
     out = []
     kernel_fits: dict[tuple[str, ...], GPUModelParams] = {}
     gpus = sorted(measured["gpu"].unique()) if held_out is None else [get_gpu(d).name for d in held_out]
@@ -457,6 +481,8 @@ def lodo_nb201(measured: pd.DataFrame | None = None, *, start: GPUModelParams | 
             kernel_fits[key] = fit_kernel_params(ktrain, start=start) if len(ktrain) else start
         kstart = kernel_fits[key]
         train = measured[(measured["gpu"] != gpu) & measured["batch"].isin(fit_batches)]
+        # Seeded per held-out GPU, so that its figures do not depend on which others are evaluated.
+        rng = np.random.default_rng([seed, zlib.crc32(gpu.encode())])
         params = fit_network_params(sample_groups(train, fit_sample, rng), start=kstart)
         held = measured[measured["gpu"] == gpu].copy()
         if eval_sample is not None:
@@ -470,7 +496,8 @@ def lodo_nb201(measured: pd.DataFrame | None = None, *, start: GPUModelParams | 
 
 # -- user files and the validate command ---------------------------------------------------------
 def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) -> np.ndarray:
-    """Predicted ms of per-network rows (``workload``: a zoo name or an NB201 arch string)."""
+    """Predicted ms of per-network rows (``workload``: a zoo name, or an NB201 arch string, built as the
+    reference PyTorch code runs it, ``zero_edges=NB201_ZERO_EDGES``)."""
     from hwcodesign.workloads import get_workload
 
     params = params or DEFAULT_PARAMS
@@ -478,7 +505,8 @@ def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) 
     for i, row in enumerate(frame.itertuples(index=False)):
         name = str(row.workload)
         if name.startswith("|"):
-            w = get_workload("nb201", arch_str=name, batch=int(row.batch), precision=row.precision)
+            w = get_workload("nb201", arch_str=name, batch=int(row.batch), precision=row.precision,
+                             zero_edges=NB201_ZERO_EDGES)
         else:
             w = get_workload(name, batch=int(row.batch), precision=row.precision)
         out[i] = predict_network(w, row.device, params=params).latency_ms

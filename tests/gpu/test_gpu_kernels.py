@@ -104,3 +104,19 @@ def test_overlapping_pool_on_gpus_without_l1_load_caching_by_hand():
         gpu = GPUSpec.from_dict({**TOY.to_dict(), "memory_bandwidth_bytes_per_s": 1e11, "architecture": arch})
         pool = [r for r in predict_network(w, gpu, params=p).table if r["kind"] == "pool"]
         assert pool[0]["gpu_s"] == pytest.approx(factor * nbytes / 1e11, rel=1e-9)
+
+
+def test_half2_efficiency_by_hand(one_tile):
+    # packed fp16 on CUDA cores (fp16 peak above fp32, no tensor cores): half2_efficiency scales it
+    pascal_like = GPUSpec(name="toy-p100", sm_count=4, boost_clock_hz=1e9, fp32_flops=4e12, fp16_flops=8e12,
+                          memory_bandwidth_bytes_per_s=1e15, memory_size_bytes=2**34, l2_size_bytes=2**20)
+    cta16 = 2 * 128 * 128 * 1024 / 2e12  # one CTA per SM at 8e12 / 4 SMs
+    half = GPUModelParams(**{**IDEAL.to_dict(), "half2_efficiency": 0.5})
+    t = predict_gemm(pascal_like, 512, 128, 1024, "fp16", params=IDEAL)[0]
+    np.testing.assert_allclose([t, predict_gemm(pascal_like, 512, 128, 1024, "fp16", params=half)[0]],
+                               [cta16, 2 * cta16], rtol=1e-9)
+    # fp32 arithmetic, or 16-bit storage with fp32 math, is not packed: unaffected
+    cta32 = 2 * 128 * 128 * 1024 / 1e12
+    for precision, math in (("fp32", None), ("fp16", "fp32")):
+        t = predict_gemm(pascal_like, 512, 128, 1024, precision, math=math, params=half)[0]
+        np.testing.assert_allclose(t, cta32, rtol=1e-9)

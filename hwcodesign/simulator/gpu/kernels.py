@@ -88,7 +88,8 @@ class DeviceArrays:
     """Per-row device quantities: SMs, CUDA-core and tensor-core peak (0 = none), DRAM bandwidth, L2 size;
     ``dp4a``: the "tensor" rate is int8 dp4a on CUDA cores (only the reduction dimension is
     aligned, to 4); ``maxwell``: a Maxwell board (``maxwell_efficiency`` applies); ``no_l1_loads``: an
-    architecture whose L1 caches only read-only global loads (Maxwell, Pascal)."""
+    architecture whose L1 caches only read-only global loads (Maxwell, Pascal); ``half2``: the
+    CUDA-core rate is packed 16-bit arithmetic (``half2_efficiency`` applies)."""
 
     sms: np.ndarray
     simt_peak: np.ndarray
@@ -98,6 +99,14 @@ class DeviceArrays:
     dp4a: np.ndarray
     maxwell: np.ndarray
     no_l1_loads: np.ndarray
+    half2: np.ndarray
+
+
+def _simt_rate(dev: DeviceArrays, p: GPUModelParams) -> np.ndarray:
+    """Achievable CUDA-core rate: packed 16-bit arithmetic (two values per instruction) needs
+    kernels written for it, so it runs at ``half2_efficiency`` of its doubled peak."""
+    arch = np.where(dev.maxwell, p.maxwell_efficiency, 1.0)
+    return dev.simt_peak * p.simt_efficiency * arch * np.where(dev.half2, p.half2_efficiency, 1.0)
 
 
 def gemm_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams, *, flop_scale: np.ndarray | float = 1.0,
@@ -120,7 +129,7 @@ def gemm_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams, *, flop_
     pad = np.where(dev.dp4a, reduction_pad, pad_a * pad_b)
     arch = np.where(dev.maxwell, p.maxwell_efficiency, 1.0)
     tensor_rate = dev.tensor_peak * np.where(dev.dp4a, p.simt_efficiency, p.tensor_efficiency) * arch / pad
-    simt_rate = dev.simt_peak * p.simt_efficiency * arch
+    simt_rate = _simt_rate(dev, p)
     tc_ok = (tensor_rate > simt_rate) & (not simt_only)
     peak = np.where(tc_ok, tensor_rate, simt_rate)
     per_sm = (peak * efficiency / dev.sms)[:, None, None]
@@ -186,8 +195,7 @@ def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dic
     if len(rows):
         sub, dsub = _take(kb, rows), _take(dev, rows)
         eff = np.where(sub.cls == CLASS_CODES["direct"], p.direct_efficiency, 1.0)
-        arch = np.where(dsub.maxwell, p.maxwell_efficiency, 1.0)
-        compute = sub.flops / (dsub.simt_peak * p.simt_efficiency * arch * eff)
+        compute = sub.flops / (_simt_rate(dsub, p) * eff)
         memory = _memory_seconds(sub, dsub, p) / np.where(sub.overlap_pool & dsub.no_l1_loads,
                                                           p.overlap_pool_efficiency, 1.0)
         seconds[rows] = np.maximum(compute, memory) + p.kernel_fixed_s

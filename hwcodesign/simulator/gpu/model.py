@@ -72,6 +72,7 @@ def device_arrays(gpus: GPUSpec | list[GPUSpec], precision: str | list[str], n: 
     math_l = math if isinstance(math, list) else [math] * n
     cache: dict[tuple[str, str, str | None], tuple[float, float, float, int]] = {}
     simt, tensor, align = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
+    half2 = np.zeros(n, dtype=bool)
     for i, (gpu, prec, mth) in enumerate(zip(gpus_l, prec_l, math_l, strict=True)):
         key = (gpu.name, prec, mth)
         if key not in cache:
@@ -84,6 +85,13 @@ def device_arrays(gpus: GPUSpec | list[GPUSpec], precision: str | list[str], n: 
                 cache[key] = (gpu.peak_flops(mth_eff, tensor_cores=False),
                               gpu.peak_flops(mth_eff, tensor_cores=True), 16 if mth_eff == "int8" else 8)
         simt[i], tensor[i], align[i] = cache[key]
+        if gpu.architecture == "maxwell" and gpu.base_clock_hz:
+            # GM200 boards hold their base clock under sustained load: on DeepBench the M40
+            # (948 MHz base, 1114 boost) is 5-6% slower than the Titan X (1000 base, 1075
+            # boost), as the base clocks say and the boost clocks contradict
+            simt[i] *= gpu.base_clock_hz / gpu.boost_clock_hz
+            tensor[i] *= gpu.base_clock_hz / gpu.boost_clock_hz
+        half2[i] = (mth or prec) in ("fp16", "bf16") and simt[i] > gpu.fp32_flops
     dev = DeviceArrays(
         sms=np.array([g.sm_count for g in gpus_l], dtype=np.int64),
         simt_peak=simt, tensor_peak=tensor,
@@ -91,7 +99,8 @@ def device_arrays(gpus: GPUSpec | list[GPUSpec], precision: str | list[str], n: 
         l2_bytes=np.array([g.l2_size_bytes for g in gpus_l], dtype=float),
         dp4a=(align == 4) & (tensor > 0),
         maxwell=np.array([g.architecture == "maxwell" for g in gpus_l], dtype=bool),
-        no_l1_loads=np.array([g.architecture in NO_L1_LOAD_ARCHITECTURES for g in gpus_l], dtype=bool))
+        no_l1_loads=np.array([g.architecture in NO_L1_LOAD_ARCHITECTURES for g in gpus_l], dtype=bool),
+        half2=half2)
     return dev, align
 
 

@@ -43,7 +43,10 @@ class GPUModelParams(Spec):
     winograd_efficiency: float = spec_field(default=0.6, gt=0, le=1.5, doc="Winograd conv rate relative to GEMM")
     direct_efficiency: float = spec_field(default=0.3, gt=0, le=1, doc="direct/depthwise conv fraction of peak")
     maxwell_efficiency: float = spec_field(default=1.0, gt=0, le=1.5, doc="compute rate on Maxwell boards "
-                                           "relative to the model for later GPUs (sustained clock, CUDA 7.5 libraries)")
+                                           "(at their base clock) relative to the model for later GPUs (CUDA 7.5 "
+                                           "libraries)")
+    half2_efficiency: float = spec_field(default=1.0, gt=0, le=1, doc="rate of packed 16-bit arithmetic on CUDA "
+                                         "cores (half2) relative to its datasheet peak")
     overlap_pool_efficiency: float = spec_field(default=1.0, gt=0, le=1, doc="rate of pooling kernels with "
                                                 "overlapping windows, relative to the memory-bound model, on GPUs "
                                                 "whose L1 caches only read-only global loads (Maxwell, Pascal)")
@@ -57,7 +60,7 @@ class GPUModelParams(Spec):
 
 #: Parameters fitted on single kernels (DeepBench).
 KERNEL_PARAMS = ("tensor_efficiency", "memory_efficiency", "tile_overhead", "wave_latency_s",
-                 "kernel_fixed_s", "conv_efficiency", "winograd_efficiency", "maxwell_efficiency")
+                 "kernel_fixed_s", "conv_efficiency", "winograd_efficiency", "maxwell_efficiency", "half2_efficiency")
 #: Parameters fitted on whole networks.
 NETWORK_PARAMS = ("dispatch_s", "library_dispatch_s", "network_fixed_s", "overlap_pool_efficiency")
 
@@ -69,6 +72,6 @@ NETWORK_PARAMS = ("dispatch_s", "library_dispatch_s", "network_fixed_s", "overla
 #: GPUs, both from the a-priori field defaults. Validation never uses these: leave-one-device-out
 #: refits from the field defaults without the held-out device (`hwcodesign.validation.gpu`).
 DEFAULT_PARAMS = GPUModelParams(
-    tensor_efficiency=0.946, memory_efficiency=0.711, tile_overhead=6.51, wave_latency_s=5.23e-6,
-    kernel_fixed_s=2.77e-6, conv_efficiency=0.910, winograd_efficiency=0.466, overlap_pool_efficiency=0.198,
-    dispatch_s=5.01e-6, library_dispatch_s=44.0e-6, network_fixed_s=4.00e-3)
+    tensor_efficiency=0.929, memory_efficiency=0.714, tile_overhead=6.48, wave_latency_s=4.50e-6,
+    kernel_fixed_s=2.99e-6, conv_efficiency=0.891, winograd_efficiency=0.458, half2_efficiency=0.460,
+    overlap_pool_efficiency=0.230, dispatch_s=20.5e-6, library_dispatch_s=55.6e-6, network_fixed_s=0.310e-3)

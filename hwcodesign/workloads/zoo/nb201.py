@@ -5,6 +5,14 @@ joined by residual reduction blocks, then BN, ReLU, global average pool and a li
 classifier. A cell is a 4-node DAG; every edge ``i -> j`` carries one of ``none``,
 ``skip_connect``, ``nor_conv_1x1``, ``nor_conv_3x3`` (ReLU-conv-BN), ``avg_pool_3x3``;
 node ``j`` sums its incoming edges.
+
+``zero_edges`` says what a ``none`` edge costs. ``"drop"`` (the default) leaves it out,
+as a compiled or hardware implementation would. ``"compute"`` runs the network as the
+reference PyTorch code does (``InferCell`` of NAS-Bench-201 / xautodl; measured NB201
+latency tables such as HELP's show these kernels' costs): a ``none`` edge is its ``Zero`` module,
+``x.mul(0.)``, one elementwise kernel (a ``scale`` operator here), and node ``j`` is
+``sum(edge outputs)``: Python's ``sum`` starts from ``0``, so ``0 + t1`` is one more
+elementwise kernel (a ``copy`` here) before the ``j - 1`` pairwise adds.
 """
 
 from __future__ import annotations
@@ -18,8 +26,8 @@ from hwcodesign.workloads.workload import Workload
 from hwcodesign.workloads.zoo._builder import Feature, Net
 from hwcodesign.workloads.zoo._registry import WORKLOADS
 
-__all__ = ["NB201_OPS", "NB201_BEST_CIFAR10", "NB201_STAGE_CHANNELS", "NB201_CELLS_PER_STAGE", "parse_nb201", "nb201",
-           "nb201_cell", "nb201_stages"]
+__all__ = ["NB201_OPS", "NB201_ZERO_EDGES", "NB201_BEST_CIFAR10", "NB201_STAGE_CHANNELS", "NB201_CELLS_PER_STAGE",
+           "parse_nb201", "nb201", "nb201_cell", "nb201_stages"]
 
 #: The operations an NAS-Bench-201 edge may carry.
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -77,6 +85,38 @@ def parse_nb201(arch_str: str) -> tuple[tuple[tuple[str, int], ...], ...]:
     return tuple(parsed)
 
 
+#: How a ``none`` edge is built: left out, or computed as the reference PyTorch code does.
+NB201_ZERO_EDGES = ("drop", "compute")
+
+
+def _relu_conv_bn(net: Net, src: Feature, op: str, label: str) -> Feature:
+    # ReLUConvBN of a nor_conv_1x1 / nor_conv_3x3 edge: channels and size kept
+    y = net.act(src, "relu", name=f"{label}_relu")
+    return net.bn(net.conv(y, src.c, 1 if op == "nor_conv_1x1" else 3, name=f"{label}_conv"), name=f"{label}_bn")
+
+
+def _reference_cell(net: Net, x: Feature, arch: tuple[tuple[tuple[str, int], ...], ...], prefix: str) -> Feature:
+    # The reference InferCell: every edge is a module that runs, node j = sum(edge outputs).
+    nodes = [x]
+    for j, edges in enumerate(arch, start=1):
+        terms = []
+        for op, i in edges:
+            src, label = nodes[i], f"{prefix}_e{i}{j}"
+            if op == "none":
+                terms.append(net.act(src, "scale", name=f"{label}_zero"))  # Zero: x.mul(0.)
+            elif op == "skip_connect":
+                terms.append(src)
+            elif op in ("nor_conv_1x1", "nor_conv_3x3"):
+                terms.append(_relu_conv_bn(net, src, op, label))
+            else:
+                terms.append(net.pool(src, "avg", 3, 1, 1))
+        total = net.act(terms[0], "copy", name=f"{prefix}_n{j}_sum0")  # sum() starts from 0: 0 + t1
+        for t in terms[1:]:
+            total = net.add(total, t)
+        nodes.append(total)
+    return nodes[-1]
+
+
 def _cell(net: Net, x: Feature, arch: tuple[tuple[tuple[str, int], ...], ...], prefix: str) -> Feature:
     # A node that receives only 'none' edges is zero: Feature(None, ...). Ops reading it
     # still exist (and cost) in the reference network, so they are added with no input.
@@ -89,9 +129,7 @@ def _cell(net: Net, x: Feature, arch: tuple[tuple[tuple[str, int], ...], ...], p
                 if src.name is not None:
                     terms.append(src)
             elif op in ("nor_conv_1x1", "nor_conv_3x3"):
-                k = 1 if op == "nor_conv_1x1" else 3
-                y = net.act(src, "relu", name=f"{label}_relu")
-                terms.append(net.bn(net.conv(y, x.c, k, name=f"{label}_conv"), name=f"{label}_bn"))
+                terms.append(_relu_conv_bn(net, src, op, label))
             elif op == "avg_pool_3x3":
                 terms.append(net.pool(src, "avg", 3, 1, 1))
         if not terms:
@@ -117,18 +155,29 @@ def _reduction(net: Net, x: Feature, out: int, prefix: str) -> Feature:
 
 @WORKLOADS.register("nb201")
 def nb201(arch_str: str = NB201_BEST_CIFAR10, *, batch: int = 1, precision: str = "int8",
-          dataset: Literal["cifar10", "cifar100", "ImageNet16-120"] = "cifar10") -> Workload:
+          dataset: Literal["cifar10", "cifar100", "ImageNet16-120"] = "cifar10",
+          zero_edges: Literal["drop", "compute"] = "drop") -> Workload:
     """An NAS-Bench-201 network for ``arch_str`` on ``dataset`` (32x32 CIFAR or 16x16 ImageNet16-120).
+
+    ``zero_edges="compute"`` builds the kernels the reference PyTorch code runs for
+    ``none`` edges and node sums (see the module docstring); MACs and parameters are the same.
 
     Examples
     --------
     >>> w = nb201("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|")
     >>> w.params, w.macs
     (802426, 113951360)
+    >>> ref = nb201("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", zero_edges="compute")
+    >>> sum(op.kind == "elementwise" and op.op == "scale" for op in ref.operators())  # 5 zero edges x 15 cells
+    75
     """
     arch = parse_nb201(arch_str)
     if dataset not in _DATASETS:
         raise ConfigError(f"The 'dataset' of nb201 must be one of {', '.join(map(repr, _DATASETS))}. Got {dataset!r}.")
+    if zero_edges not in NB201_ZERO_EDGES:
+        raise ConfigError(f"The 'zero_edges' of nb201 must be one of {', '.join(map(repr, NB201_ZERO_EDGES))}. "
+                          f"Got {zero_edges!r}.")
+    cell = _reference_cell if zero_edges == "compute" else _cell
     size, classes = _DATASETS[dataset]
     net = Net("nb201", batch=batch, precision=precision)
     x = net.bn(net.conv(net.input(3, size, size), 16, 3, name="stem"))
@@ -136,10 +185,12 @@ def nb201(arch_str: str = NB201_BEST_CIFAR10, *, batch: int = 1, precision: str 
         if stage:
             x = _reduction(net, x, channels, prefix=f"reduce{stage}")
         for i in range(NB201_CELLS_PER_STAGE):
-            x = _cell(net, x, arch, prefix=f"s{stage}c{i}")
+            x = cell(net, x, arch, prefix=f"s{stage}c{i}")
     x = net.act(net.bn(x), "relu")
     x = net.global_pool(x)
     net.linear(x, classes, name="classifier")
+    if zero_edges == "compute":
+        return net.done("nb201", arch_str=arch_str, dataset=dataset, zero_edges=zero_edges)
     return net.done("nb201", arch_str=arch_str, dataset=dataset)
 
 
