@@ -23,6 +23,8 @@ def test_plan_prints_and_writes_every_method(tmp_path, capsys):
     assert data["workload"] == "tiny" and data["budget_bytes"] == p.budget("tight")
     assert data["compulsory_bytes"] == p.compulsory_bytes
     assert len(data["methods"]) == 9
+    # 'tiny' is a chain that fits its tight budget with nothing spilled: the bound and every plan are 0
+    assert data["lower_bound_bytes"] == 0 and "lower bound" in text
     for name, m in data["methods"].items():
         assert set(m) >= {"non_compulsory_bytes", "solve_s", "status", "order", "placements", "spills"}
         plan = Plan.from_dict({"workload": "tiny", "method": name, "budget_bytes": data["budget_bytes"],

@@ -6,11 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
+from hwcodesign.cli._common import positive_float
 from hwcodesign.core.errors import ConfigError
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from hwcodesign.mapper.graph import GraphProblem, check_plan, plan_methods, resolve_budget
+    from hwcodesign.mapper.graph import GraphProblem, check_plan, plan_methods, resolve_budget, traffic_lower_bound
     from hwcodesign.workloads import load_workload
 
     if (args.budget is None) == (args.scratchpad_bytes is None):
@@ -21,8 +22,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         workload = workload.with_batch(args.batch)
     problem = GraphProblem.from_workload(workload)
     budget = resolve_budget(problem, args.budget if args.budget is not None else args.scratchpad_bytes)
-    if isinstance(args.time_limit, bool) or not args.time_limit > 0:
-        raise ConfigError(f"--time-limit must be a number of seconds > 0. Got {args.time_limit!r}.")
     plans = plan_methods(problem, budget, solver=args.solver, time_limit_s=args.time_limit)
     for name, plan in plans.items():
         if plan.feasible and not check_plan(problem, plan).ok:  # a bug, not bad input
@@ -31,10 +30,13 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     best = min(baseline) if baseline else None
     ilp = plans["ilp"]
     reduction = (1 - ilp.non_compulsory_bytes / best if ilp.feasible and best else None)
+    tight = max(problem.footprint(op) for op in problem.order)
+    bound = traffic_lower_bound(problem, budget, time_limit_s=args.time_limit).bound_bytes if budget >= tight else None
     if args.out:
         data = {"workload": workload.name, "budget_bytes": budget, "budget": args.budget,
                 "compulsory_bytes": problem.compulsory_bytes, "solver": args.solver,
                 "time_limit_s": args.time_limit, "best_baseline_bytes": best, "reduction": reduction,
+                "lower_bound_bytes": bound,
                 "methods": {m: {"non_compulsory_bytes": p.non_compulsory_bytes, "solve_s": p.solve_s,
                                 "status": p.status, "gap": p.gap, "reason": p.reason, "order": list(p.order),
                                 "placements": p.to_dict()["placements"], "spills": p.to_dict()["spills"]}
@@ -55,6 +57,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             print(f"reduction vs best baseline: {reduction:.1%} ({best} -> {ilp.non_compulsory_bytes} bytes)")
         elif best == 0:
             print("reduction vs best baseline: n/a (the best baseline moves no non-compulsory bytes)")
+        if bound is not None:
+            print(f"lower bound: no plan moves fewer than {bound} non-compulsory bytes"
+                  + (f" (at most {1 - bound / best:.1%} below the best baseline)" if best else ""))
         if args.out:
             print(f"wrote {args.out}")
     return 0
@@ -71,7 +76,7 @@ def register(sub) -> None:
     p.add_argument("--budget", choices=("tight", "peak", "mid"),
                    help="tight: largest single-operator footprint; peak: minimum peak footprint; mid: midpoint")
     p.add_argument("--solver", choices=("cbc", "highs"), default="cbc", help="ILP solver (default cbc)")
-    p.add_argument("--time-limit", type=float, default=60.0, help="solver time limit in seconds (default 60)")
+    p.add_argument("--time-limit", type=positive_float, default=60.0, help="solver time limit in seconds (default 60)")
     p.add_argument("--out", type=Path, help="write plan.json (every method's order, placements, spills)")
     p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(func=_cmd_plan)

@@ -45,9 +45,9 @@ def test_min_peak_order_is_exact_against_all_orders():
                                       ("d", 3, ("c",), 0, 0), ("e", 1, ("b", "d"), 0, 0)])
     best = min(max(p.resident_without_spills(o)) for o in all_orders(p))
     r = min_peak_order(p)
-    assert r.exact and r.peak_bytes == best == max(p.resident_without_spills(r.order))
+    assert r.exact and r.peak_bytes == best == max(p.resident_without_spills(r.order)) == r.bound_bytes
     capped = min_peak_order(p, max_states=1)
-    assert not capped.exact and capped.peak_bytes >= best
+    assert not capped.exact and capped.bound_bytes <= best <= capped.peak_bytes
 
 
 def test_budgets():
@@ -127,3 +127,7 @@ def test_divided_ilp_is_never_worse_than_the_best_baseline():
         assert plans["ilp"].feasible
         assert plans["ilp"].non_compulsory_bytes <= best
         assert check_plan(problem, plans["ilp"]).ok
+        # never below the lower bound; 'optimal' exactly when it meets it
+        bound = plans["ilp"].extra["bound_bytes"]
+        assert bound <= plans["ilp"].non_compulsory_bytes
+        assert (plans["ilp"].status == "optimal") == (bound == plans["ilp"].non_compulsory_bytes)

@@ -22,7 +22,9 @@ For graphs too large to solve whole. The algorithm:
 The plan is a heuristic (status ``feasible``): each window is optimal for its boundary
 state, not the whole (``extra['segments_optimal']`` counts the windows solved to
 optimality within their share of ``time_limit_s``). A ``free`` window the solver cannot
-finish is solved again in ``fixed`` mode; if no plan is found the result is ``not_solved``.
+finish is solved again in ``fixed`` mode, and once the time limit has passed the
+remaining windows are solved in ``fixed`` mode only; if no plan is found the result is
+``not_solved``.
 
 Examples
 --------
@@ -40,6 +42,7 @@ import time
 from collections.abc import Sequence
 from typing import Literal
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.graph.ilp import Solver, Window, plan_from_runs, solve_window
 from hwcodesign.mapper.graph.plan import Plan, unfit_plan
@@ -52,10 +55,8 @@ def plan_divide(problem: GraphProblem, budget_bytes: int, *, segment_ops: int = 
                 mode: Literal["free", "fixed"] = "fixed", order: Sequence[str] | None = None,
                 solver: Solver = "cbc", time_limit_s: float = 60.0) -> Plan:
     """Plan ``problem`` segment by segment (see the module docstring); ``time_limit_s`` is shared by all segments."""
-    if isinstance(segment_ops, bool) or not isinstance(segment_ops, int) or segment_ops < 1:
-        raise ConfigError(f"The 'segment_ops' must be an int >= 1. Got {segment_ops!r}.")
-    if isinstance(lookahead_ops, bool) or not isinstance(lookahead_ops, int) or lookahead_ops < 0:
-        raise ConfigError(f"The 'lookahead_ops' must be an int >= 0. Got {lookahead_ops!r}.")
+    require_int("segment_ops", segment_ops, low=1)
+    require_int("lookahead_ops", lookahead_ops, low=0)
     if mode not in ("free", "fixed"):
         raise ConfigError(f"The 'mode' of divide and conquer must be 'free' or 'fixed'. Got {mode!r}.")
     began = time.perf_counter()
@@ -82,10 +83,14 @@ def plan_divide(problem: GraphProblem, budget_bytes: int, *, segment_ops: int = 
         needed_after = frozenset(t for t in [*made_before, *ops] if any(r in later for r in readers.get(t, ())))
         share = max(1.0, (time_limit_s - (time.perf_counter() - began)) * len(ops) / (len(remaining) + lookahead_ops))
         res = None
-        for how in ((mode, "fixed") if mode == "free" else ("fixed",)):
+        opened = time.perf_counter()
+        late = time.perf_counter() - began > time_limit_s  # past the limit: the remaining windows keep their order
+        for how in ((mode, "fixed") if mode == "free" and not late else ("fixed",)):
+            # a fixed retry of a free window gets what is left of the window's share
             res = solve_window(problem, budget_bytes, Window(ops, fixed=how == "fixed", carry_in=carry,
                                                               stored=frozenset(stored), needed_after=needed_after),
-                               mode=how, solver=solver, time_limit_s=share)
+                               mode=how, solver=solver,
+                               time_limit_s=max(1.0, share - (time.perf_counter() - opened)))
             if res.status in ("optimal", "feasible"):
                 break
         if res.status not in ("optimal", "feasible"):

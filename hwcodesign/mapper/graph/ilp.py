@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from hwcodesign.core.checks import require_number
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.graph.baselines import simulate
 from hwcodesign.mapper.graph.plan import Placement, Plan, Spill, compact, non_compulsory_bytes, unfit_plan
@@ -455,8 +456,7 @@ def plan_ilp(problem: GraphProblem, budget_bytes: int | None = None, *, mode: Mo
     """
     if mode not in MODES:
         raise ConfigError(f"The 'mode' must be one of {', '.join(map(repr, MODES))}. Got {mode!r}.")
-    if isinstance(time_limit_s, bool) or not isinstance(time_limit_s, (int, float)) or not time_limit_s > 0:
-        raise ConfigError(f"The 'time_limit_s' must be a number > 0. Got {time_limit_s!r}.")
+    require_number("time_limit_s", time_limit_s, low=0, low_inclusive=False)
     if mode == "fixed":
         if order is None:
             raise ConfigError("The 'order' argument is required in 'fixed' mode.")

@@ -15,10 +15,12 @@ from dataclasses import replace
 
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.graph.baselines import BASELINES, plan_baseline
+from hwcodesign.mapper.graph.bound import traffic_lower_bound
 from hwcodesign.mapper.graph.divide import plan_divide
 from hwcodesign.mapper.graph.ilp import Solver, plan_ilp
 from hwcodesign.mapper.graph.plan import Plan
 from hwcodesign.mapper.graph.problem import GraphProblem
+from hwcodesign.mapper.graph.relaxed import plan_relaxed
 
 __all__ = ["plan_methods", "plan_best_ilp", "WHOLE_ILP_OPS"]
 
@@ -26,41 +28,77 @@ __all__ = ["plan_methods", "plan_best_ilp", "WHOLE_ILP_OPS"]
 WHOLE_ILP_OPS = 16
 
 
+def _unique_order(problem: GraphProblem) -> bool:
+    """Whether ``problem`` has one topological order (each operator reads the one before it)."""
+    order = problem.order
+    return all(order[i - 1] in problem.inputs[order[i]] for i in range(1, len(order)))
+
+
 def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = "cbc", time_limit_s: float = 60.0,
                   segment_ops: int = 16) -> Plan:
-    """The plan named ``'ilp'``: one free-order ILP up to `WHOLE_ILP_OPS` operators, else divide and conquer.
+    """The plan named ``'ilp'``: one free-order ILP up to `WHOLE_ILP_OPS` operators, else the best of several searches.
 
-    Divide and conquer fixes an order: it runs on the minimum-peak order and, when the
-    best baseline uses another one, also on that order (each with half the time); the
-    better plan is returned, with the total solve time. Like a warm-started MIP, the
-    search keeps the best baseline's whole plan as its incumbent: when no divided plan
-    beats it, that plan is returned (``extra['incumbent'] == 'baseline'``, and ``reason``
-    names it), so the ILP is never worse than the best baseline.
+    For larger graphs, each within a share of ``time_limit_s``: relax and lay out
+    (`plan_relaxed`) on the minimum-peak order, the best baseline's order and the
+    workload's; divide and conquer with fixed windows on the minimum-peak order, then,
+    when the order is not unique, with windows that reorder their operators (``free``),
+    then with fixed windows on the best baseline's order. Divide and conquer is
+    skipped when the time left is under a second per window (then relax and lay out has
+    all the time). The search stops once a
+    plan meets the lower bound of `traffic_lower_bound` (then it is proven optimal:
+    ``status='optimal'``). Like a warm-started MIP, it keeps the best baseline's whole
+    plan as its incumbent, so the result is never worse than the best baseline.
+    ``extra['source']`` names the search that found the plan, ``extra['bound_bytes']``
+    holds the lower bound.
     """
     if len(problem.order) <= WHOLE_ILP_OPS:
         return plan_ilp(problem, budget_bytes, mode="free", solver=solver, time_limit_s=time_limit_s).with_method("ilp")
     began = time.perf_counter()
-    orders = [problem.min_peak().order]
+
+    def left(fraction: float = 1.0) -> float:
+        return max(1.0, fraction * (time_limit_s - (time.perf_counter() - began)))
+
     baselines = [plan_baseline(problem, budget_bytes, order=o, allocator=a, replacement=r)  # type: ignore[arg-type]
                  for o, a, r in (m.split("/") for m in BASELINES)]
     feasible = [p for p in baselines if p.feasible]
-    best = None
-    if feasible:
-        best = min(feasible, key=lambda p: p.non_compulsory_bytes)
-        if best.order != orders[0]:
-            orders.append(best.order)
-    plans = []
+    if not feasible:  # an operator alone exceeds the budget
+        return replace(baselines[0], method="ilp", solve_s=time.perf_counter() - began)
+    best = min(feasible, key=lambda p: p.non_compulsory_bytes)
+    found: list[tuple[Plan, str]] = [(best, "baseline")]
+    bound = traffic_lower_bound(problem, budget_bytes, time_limit_s=left(0.1)).bound_bytes
+    orders = list(dict.fromkeys([problem.min_peak().order, best.order, problem.order]))
+
+    def done() -> bool:
+        return min(p.non_compulsory_bytes for p, _ in found) <= bound
+
+    # divide and conquer gives each window at least a second: skip it when the limit cannot pay for its windows
+    windows = -(-len(problem.order) // segment_ops)
+    unique = _unique_order(problem)
+    runs = [(orders[0], "fixed")] + ([] if unique else [(orders[0], "free")]) + [(o, "fixed") for o in orders[1:2]]
+    if left() < 2 * windows:
+        runs = []
     for i, order in enumerate(orders):
-        share = (time_limit_s - (time.perf_counter() - began)) / (len(orders) - i)
-        plans.append(plan_divide(problem, budget_bytes, segment_ops=segment_ops, order=order, solver=solver,
-                                 time_limit_s=max(1.0, share)))
-    good = [p for p in plans if p.feasible]
-    plan = min(good, key=lambda p: p.non_compulsory_bytes) if good else plans[0]
-    if best is not None and (not plan.feasible or best.non_compulsory_bytes < plan.non_compulsory_bytes):
-        plan = replace(best, status="feasible", reason=f"divide and conquer found no plan better than its incumbent, "
-                                                       f"the {best.method} baseline",
-                       extra={**best.extra, "incumbent": "baseline"})
-    return replace(plan, method="ilp", solve_s=time.perf_counter() - began)
+        if done():
+            break
+        plan = plan_relaxed(problem, budget_bytes, order=order, stop_at=bound,
+                            time_limit_s=left((0.35 if runs else 1.0) / (len(orders) - i)))
+        if plan is not None:
+            found.append((plan, "relaxed"))
+    for i, (order, mode) in enumerate(runs):
+        if done() or left() < windows:
+            break
+        # CBC overruns short limits, by up to a second a window and more in free windows: keep a margin
+        margin = 0.75 if mode == "free" else 1.0
+        plan = plan_divide(problem, budget_bytes, segment_ops=segment_ops, order=order, mode=mode,  # type: ignore
+                           solver=solver, time_limit_s=left(margin / (len(runs) - i)))
+        if plan.feasible:
+            found.append((plan, f"divide/{mode}"))
+    plan, source = min(found, key=lambda f: f[0].non_compulsory_bytes)  # the first of equals: the incumbent
+    if source == "baseline":
+        plan = replace(plan, reason=f"no search found a plan better than its incumbent, the {best.method} baseline")
+    status = "optimal" if plan.non_compulsory_bytes <= bound else "feasible"
+    return replace(plan, method="ilp", status=status, solve_s=time.perf_counter() - began,
+                   extra={**plan.extra, "source": source, "bound_bytes": bound})
 
 
 def plan_methods(problem: GraphProblem, budget_bytes: int, *, solver: Solver = "cbc", time_limit_s: float = 60.0,

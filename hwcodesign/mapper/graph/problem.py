@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.core.units import parse_bytes
 from hwcodesign.workloads import Workload
@@ -55,11 +56,16 @@ BUDGETS = ("tight", "peak", "mid")
 
 @dataclass(frozen=True)
 class PeakOrder:
-    """A topological order, its peak resident bytes without spills, and whether that peak is the proven minimum."""
+    """A topological order, its peak resident bytes without spills, and whether that peak is the proven minimum.
+
+    ``bound_bytes`` is a proven lower bound on the minimum peak of every order (equal to
+    ``peak_bytes`` when ``exact``): where the search stopped, or the largest footprint.
+    """
 
     order: tuple[str, ...]
     peak_bytes: int
     exact: bool
+    bound_bytes: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,8 +116,7 @@ class GraphProblem:
             if not isinstance(op, str) or not op or op in inputs:
                 raise ConfigError(f"Operator names must be distinct non-empty strs. Got {op!r}.")
             for label, value in (("output_bytes", out), ("weight_bytes", w), ("network_input_bytes", x)):
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ConfigError(f"The {label!r} of operator {op!r} must be an int >= 0. Got {value!r}.")
+                require_int(label, value, low=0, where=f"of operator {op!r}")
             ins = tuple(ins)
             for src in ins:
                 if src not in inputs:
@@ -253,8 +258,8 @@ def min_peak_order(problem: GraphProblem, *, max_states: int = 20_000) -> PeakOr
     >>> p = GraphProblem.from_edges("fork", [("a", 4, (), 0, 1), ("big", 10, ("a",), 0, 0),
     ...                                      ("small", 1, ("a",), 0, 0), ("join", 1, ("big", "small"), 0, 0)])
     >>> r = min_peak_order(p)
-    >>> r.order, r.peak_bytes, r.exact
-    (('a', 'small', 'big', 'join'), 15, True)
+    >>> r.order, r.peak_bytes, r.exact, r.bound_bytes
+    (('a', 'small', 'big', 'join'), 15, True, 15)
     """
     order = problem.order
     index = {op: i for i, op in enumerate(order)}
@@ -283,7 +288,7 @@ def min_peak_order(problem: GraphProblem, *, max_states: int = 20_000) -> PeakOr
             while done:
                 done, op = parent[done]
                 steps.append(order[op])
-            return PeakOrder(tuple(reversed(steps)), peak, True)
+            return PeakOrder(tuple(reversed(steps)), peak, True, peak)
         seen += 1
         if seen > max_states or seen * n > _MAX_WORK:
             break
@@ -299,7 +304,9 @@ def min_peak_order(problem: GraphProblem, *, max_states: int = 20_000) -> PeakOr
     candidates = [order, _greedy_order(problem)]
     peaks = [max(problem.resident_without_spills(o)) for o in candidates]
     k = min(range(len(candidates)), key=peaks.__getitem__)
-    return PeakOrder(tuple(candidates[k]), peaks[k], False)
+    # the states pop in order of their peak, so every order peaks at or above the last one popped
+    bound = max(peak, max(problem.footprint(op) for op in order))
+    return PeakOrder(tuple(candidates[k]), peaks[k], False, bound)
 
 
 def _greedy_order(problem: GraphProblem) -> tuple[str, ...]:
