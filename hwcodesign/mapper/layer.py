@@ -14,13 +14,15 @@ signature will do, which is how the mapper stays below the simulator):
 ``"auto"``
     exhaustive when the space has at most ``budget`` tilings, else random.
 
-The best ``refine`` feasible candidates are then improved by a hill climb: each round
-tries every dominance-pruned loop order (`order_variants`) and every move of one prime
-factor of one loop to the adjacent level (`neighbours`) and, with ``placement=True``, every
-growth or shrink of one operand's tile at one level by one loop (`placement_moves`: per-operand
-memory levels, ZigZag's per-operand cuts of the loop nest) of the current best ``refine``,
-keeps the best ``refine`` of all, and stops after ``climb_rounds`` rounds or when the
-best score stops improving (``climb_rounds=0``: loop orders only, once). With
+The best ``refine`` feasible candidates, and the best one of every other spatial unrolling,
+are then improved by a hill climb: each round tries every dominance-pruned loop order
+(`order_variants`), every move of one prime factor of one loop to the adjacent level
+(`neighbours`) or between a level and the PE array (`spatial_moves`) and, with
+``placement=True``, every growth or shrink of one operand's tile at one level by one loop
+(`placement_moves`: per-operand memory levels, ZigZag's per-operand cuts of the loop nest) of
+the current pool, keeps the best ``refine`` of all plus the best of each unrolling, and stops
+after ``climb_rounds`` rounds or when no unrolling's best score improves (``climb_rounds=0``:
+loop orders only, once). With
 ``padding=True`` the space also holds padded spatial unrollings (`spatial_choices`),
 as ZigZag's uneven mappings. When no candidate fits, the result is the one that
 violates its constraint least, with ``feasible=False``, the constraint, demand and
@@ -31,7 +33,7 @@ Examples
 >>> from hwcodesign.accelerators import get_accelerator
 >>> from hwcodesign.workloads.operators import Conv2d
 >>> conv = Conv2d(in_channels=4, out_channels=8, in_h=8, in_w=8, kernel_h=3, kernel_w=3, pad_h=1, pad_w=1)
->>> result = map_layer(conv, get_accelerator("eyeriss_like"), objective="energy", seed=0)
+>>> result = map_layer(conv, get_accelerator("eyeriss_like"), objective="energy", seed=0, climb_rounds=2)
 >>> result.feasible, result.record["macs"] == conv.macs, result.mapping.iterations == conv.macs
 (True, True, True)
 """
@@ -61,6 +63,7 @@ from hwcodesign.mapper.space import (
     random_batch,
     space_size,
     spatial_choices,
+    spatial_moves,
 )
 from hwcodesign.workloads.operators import Operator
 
@@ -105,6 +108,39 @@ def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 def _evaluate(cost: CostFunction, problem: Problem, acc: Accelerator, batch: MappingBatch) -> list[BatchCost]:
     return [cost(problem, acc, batch.take(slice(i, i + _CHUNK))) for i in range(0, len(batch), _CHUNK)]
+
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """The rows of 2-D ``a`` as one opaque value each (equal rows, equal values): ``np.unique`` on these
+    sorts bytes, many times faster than ``np.unique(a, axis=0)``."""
+    a = np.ascontiguousarray(a)
+    return a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
+
+
+def _spatial_keys(batch: MappingBatch) -> np.ndarray:
+    """One integer per mapping naming its spatial unrolling (equal unrollings, equal keys)."""
+    return np.unique(_rows(batch.spatial.reshape(len(batch), -1)), return_inverse=True)[1].ravel()
+
+
+def _keep(batch: MappingBatch, scores: np.ndarray, refine: int) -> np.ndarray:
+    """Indices of the hill climb's pool: the best ``refine`` finite scores, and the best mapping of every other
+    spatial unrolling, so that a tiling that only pays off under another unrolling (more PEs, fewer buffer
+    round trips) is still climbed when a random sample of it starts out behind."""
+    order = np.argsort(scores, kind="stable")
+    order = order[np.isfinite(scores[order])]
+    keys = _spatial_keys(batch)[order]
+    first = np.unique(keys, return_index=True)[1]  # the best of each unrolling (order is sorted by score)
+    keep = np.union1d(order[:refine], order[first])
+    return keep[np.argsort(scores[keep], kind="stable")]
+
+
+def _best_per_spatial(batch: MappingBatch, scores: np.ndarray, index: np.ndarray) -> dict[bytes, float]:
+    """The best score of each spatial unrolling among ``index``."""
+    best: dict[bytes, float] = {}
+    for i in index:
+        key = batch.spatial[i].tobytes()
+        best[key] = min(best.get(key, np.inf), float(scores[i]))
+    return best
 
 
 def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", search: Search = "auto",
@@ -166,15 +202,15 @@ def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", s
     costs = _evaluate(cost, problem, acc, batch)
     scores = np.concatenate([c.objective(objective) for c in costs])
     evaluated = len(batch)
-    top = np.argsort(scores)[:refine]
-    top = top[np.isfinite(scores[top])]
+    top = _keep(batch, scores, refine)
     candidates: list[tuple[MappingBatch, list[BatchCost]]] = [(batch, costs)]
     pool, pool_scores = batch.take(top), scores[top]
     for round_ in range(max(climb_rounds, 1)):
         if not len(pool):
             break
         moves = order_variants(pool) if climb_rounds == 0 else MappingBatch.concat(
-            [order_variants(pool), neighbours(pool), *([placement_moves(pool, av)] if placement else [])])
+            [order_variants(pool), neighbours(pool), spatial_moves(pool, problem, av),
+             *([placement_moves(pool, av)] if placement else [])])
         move_costs = _evaluate(cost, problem, acc, moves)
         candidates.append((moves, move_costs))
         evaluated += len(moves)
@@ -183,11 +219,11 @@ def map_layer(op: Operator, acc: Accelerator, *, objective: Objective = "edp", s
         merged_scores = np.concatenate([pool_scores, move_scores])
         flat = np.concatenate([a.reshape(len(merged), -1) for a in (merged.temporal, merged.spatial, merged.orders,
                                                                     merged.placement())], axis=1)
-        unique = np.sort(np.unique(flat, axis=0, return_index=True)[1])  # one copy of each mapping
+        unique = np.sort(np.unique(_rows(flat), return_index=True)[1])  # one copy of each mapping
         merged, merged_scores = merged.take(unique), merged_scores[unique]
-        keep = np.argsort(merged_scores, kind="stable")[:refine]
-        keep = keep[np.isfinite(merged_scores[keep])]
-        improved = merged_scores[keep[0]] < pool_scores.min() if len(keep) else False
+        keep = _keep(merged, merged_scores, refine)
+        improved = bool(len(keep)) and _best_per_spatial(merged, merged_scores, keep) != _best_per_spatial(
+            pool, pool_scores, np.arange(len(pool)))
         pool, pool_scores = merged.take(keep), merged_scores[keep]
         if not improved:
             break

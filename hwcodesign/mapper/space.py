@@ -20,7 +20,8 @@ steps), and the temporal factors then cover the rounded-up quotient. Pruning:
 one prime factor of one loop moved to the adjacent level; `placement_moves` the per-operand
 ones: one operand's tile at one level grown by the next non-trivial loop of the nest or
 shrunk by its last one (`Mapping.placement`), within its spatial fan-outs and nested in
-the operand's tiles at the other levels that store it.
+the operand's tiles at the other levels that store it; `spatial_moves` one prime factor of
+one loop moved between a temporal level and a PE-array dimension (the unrolling changes).
 
 Examples
 --------
@@ -41,7 +42,7 @@ from hwcodesign.mapper.cost import ArchView, MappingBatch, allowed_mask
 from hwcodesign.mapper.problem import Problem
 
 __all__ = ["divisors", "ordered_factorizations", "spatial_choices", "random_batch", "exhaustive_batch",
-           "order_variants", "neighbours", "placement_moves", "space_size"]
+           "order_variants", "neighbours", "spatial_moves", "placement_moves", "space_size"]
 
 
 @functools.cache
@@ -208,6 +209,63 @@ def neighbours(batch: MappingBatch) -> MappingBatch:
                 temporal[:, src, d] //= p
                 temporal[:, dst, d] *= p
                 out.append(MappingBatch(temporal, moved.spatial, moved.orders, moved.cuts))
+    return MappingBatch.concat(out) if out else batch.take(slice(0, 0))
+
+
+def spatial_moves(batch: MappingBatch, problem: Problem, av: ArchView) -> MappingBatch:
+    """Each mapping with one prime factor of one loop moved between a temporal level and a PE-array dimension.
+
+    Into the array: from any level, onto a dimension that allows the loop and has the PEs left;
+    out of it: to the level the dimension fans out from. Only loops whose factors multiply to
+    their bound exactly move (a padded unrolling keeps its padding). Factor products per
+    dimension, loop orders and cuts are unchanged. A tiling that pays off only under another
+    unrolling is reached this way from a climb that started under the first one.
+
+    Examples
+    --------
+    >>> from hwcodesign.accelerators import get_accelerator
+    >>> from hwcodesign.mapper.cost import arch_view
+    >>> from hwcodesign.mapper.problem import problem_of
+    >>> from hwcodesign.workloads.operators import Gemm
+    >>> av = arch_view(get_accelerator("systolic", rows=4, cols=4, dataflow="os"))
+    >>> problem = problem_of(Gemm(m=8, n=4, k=2))
+    >>> problem.dims, problem.bounds, av.spatial_sizes.tolist()
+    (('B', 'G', 'M', 'N', 'K'), (1, 1, 8, 4, 2), [4, 4])
+    >>> b = MappingBatch(temporal=np.array([[[1, 1, 2, 1, 2], [1, 1, 2, 1, 1]]]),
+    ...                  spatial=np.array([[[1, 1, 2, 1, 1], [1, 1, 1, 4, 1]]]),
+    ...                  orders=np.array([[[4, 3, 2, 1, 0], [4, 3, 2, 1, 0]]]))
+    >>> moves = spatial_moves(b, problem, av)  # M 2 -> 4 on the rows (from either level), 2 -> 1, N 4 -> 2
+    >>> [m.prod(axis=1).tolist() for m in moves.spatial], [t[:, 2].tolist() for t in moves.temporal]
+    ([[4, 4], [4, 4], [1, 4], [2, 2]], [[1, 2], [2, 1], [4, 2], [2, 2]])
+    """
+    n, levels, dims = batch.temporal.shape
+    allowed = allowed_mask(problem, av)
+    spf = np.vectorize(_smallest_prime, otypes=[np.int64])
+    exact = batch.temporal.prod(axis=1) * batch.spatial.prod(axis=1) == np.array(problem.bounds)  # (n, dims)
+    used = batch.spatial.prod(axis=2)  # PEs used per array dimension, (n, spatial dims)
+    out = []
+    for j, size in enumerate(av.spatial_sizes):
+        for d in range(dims):
+            if not allowed[j, d]:
+                continue
+            for lv in range(levels):  # into the array
+                rows = np.flatnonzero(exact[:, d] & (batch.temporal[:, lv, d] > 1))
+                p = spf(batch.temporal[rows, lv, d]) if len(rows) else rows
+                rows, p = rows[used[rows, j] * p <= size], p[used[rows, j] * p <= size]
+                if len(rows):
+                    moved = batch.take(rows)
+                    temporal, spatial = moved.temporal.copy(), moved.spatial.copy()
+                    temporal[:, lv, d] //= p
+                    spatial[:, j, d] *= p
+                    out.append(MappingBatch(temporal, spatial, moved.orders, moved.cuts))
+            rows = np.flatnonzero(exact[:, d] & (batch.spatial[:, j, d] > 1))  # out of it
+            if len(rows):
+                moved = batch.take(rows)
+                temporal, spatial = moved.temporal.copy(), moved.spatial.copy()
+                p = spf(spatial[:, j, d])
+                spatial[:, j, d] //= p
+                temporal[:, av.spatial_above[j], d] *= p
+                out.append(MappingBatch(temporal, spatial, moved.orders, moved.cuts))
     return MappingBatch.concat(out) if out else batch.take(slice(0, 0))
 
 
