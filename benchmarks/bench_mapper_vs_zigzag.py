@@ -25,7 +25,15 @@ with ZigZag's per-layer results (``benchmarks/zigzag/results/*.csv``, produced b
 Our cost is `hwcodesign.mapper.cost.evaluate` plus the ZigZag terms our spec cannot express
 (`equivalent.zigzag_cost`: DRAM write energy, output off-loading, systolic drain).
 
-    python3 benchmarks/bench_mapper_vs_zigzag.py                       # everything (~5.5 min on 2 cores)
+Then, where ZigZag's venv exists (``--zigzag-python``; ``--no-zigzag-ruler`` skips it), the same comparison
+with ZigZag's own cost model as the one ruler: our two best mappings per layer, written in ZigZag's mapping
+text (`equivalent.zigzag_text`, per-operand cuts included), are evaluated by ``zigzag/evaluate_mapping.py``
+(ZigZag's ``CostModelEvaluation``, no LOMA), next to ZigZag's own best mappings through the same path, which
+must reproduce ZigZag's reported numbers (the translation check printed). Per block and overall it prints
+the share of layers where ours is no worse under each ruler and, where ours is worse under ZigZag's,
+the reason (`ruler_gap`) and the ZigZag cost term that differs most.
+
+    python3 benchmarks/bench_mapper_vs_zigzag.py                       # everything (~10 min on 2 busy cores)
     python3 benchmarks/bench_mapper_vs_zigzag.py --networks resnet18 --hardware tpu_like --layers 5
     python3 benchmarks/bench_mapper_vs_zigzag.py --rerun-zigzag 2      # + ZigZag re-run on 2 layers
 """
@@ -56,9 +64,11 @@ from equivalent import (  # noqa: E402
     equivalent_accelerator,
     zigzag_cost,
     zigzag_mapping,
+    zigzag_text,
 )
 from networks import NETWORKS, Layer, get_network  # noqa: E402
 
+from hwcodesign.core.errors import ConfigError  # noqa: E402
 from hwcodesign.mapper.cost import batch_of  # noqa: E402
 from hwcodesign.mapper.layer import map_layer  # noqa: E402
 from hwcodesign.mapper.problem import problem_of  # noqa: E402
@@ -112,7 +122,8 @@ def run_ours(layer: Layer, hardware: str, *, repeats: int, budget: int, seed: in
             "energy_pj": min(lat.record["energy_pj"], en.record["energy_pj"]),
             "feasible": lat.feasible and en.feasible, "evaluated": evaluated, "wall_s": wall,
             "mappings_per_s": evaluated / wall, "search": lat.search, "mapping_latency": str(lat.mapping),
-            "mapping_energy": str(en.mapping)}
+            "mapping_energy": str(en.mapping),
+            "mappings": {o: r.mapping for o, r in results.items() if r.feasible and r.mapping is not None}}
 
 
 def zigzag_in_ours(layer: Layer, hardware: str, zz: dict[str, str]) -> tuple[float, float, bool, float]:
@@ -212,6 +223,154 @@ def gap_reason(ours: float, zz: float, zz_in_ours: float, zz_feasible: bool, bou
     return "model"
 
 
+def zigzag_best_mappings(network: str, hardware: str, zz: dict[str, str],
+                         trace: dict[str, float | str] | None) -> dict[str, str]:
+    """ZigZag's own best temporal mapping per objective, where the results hold it: its latency-best is the
+    CSV's (opt=latency); its energy-best is the CSV's when that one also has the least energy, else the
+    traced one (``trace_layer.py``, opt=energy)."""
+    out = {"latency": zz["temporal_mapping"]}
+    if float(zz["energy_pJ"]) <= float(zz["min_energy_pJ"]):
+        out["energy"] = zz["temporal_mapping"]
+    elif trace and trace.get("temporal"):
+        out["energy"] = str(trace["temporal"])
+    return out
+
+
+def zigzag_ruler(rows: list[dict], mappings: dict[tuple[str, str, str], dict], python: str) -> None:
+    """Judge our best mappings and ZigZag's own with ZigZag's cost model (``zigzag/evaluate_mapping.py``).
+
+    ``mappings`` holds per (network, hardware, layer) our best `Mapping` per objective (``"ours"``), ZigZag's best
+    temporal mapping text per objective (``"zigzag"``, `zigzag_best_mappings`) and its spatial one (``"spatial"``).
+
+    Adds to each row, per objective: ``zz_ruler_ours_<obj>`` (the lower ZigZag cost of our two searches' best
+    mappings, among those that fit ZigZag's memories), its ratio to ZigZag's best and, where ours is worse,
+    the reason (`ruler_gap`) and the ZigZag cost term that differs most (``zz_ruler_<obj>_term``). ZigZag's own
+    best mappings go through the same path: they must come back with exactly ZigZag's reported numbers
+    (``zz_ruler_check_<obj>``).
+    """
+    requests = []
+    for row in rows:
+        key = (row["network"], row["hardware"], row["layer"])
+        layer = next(x for x in get_network(row["network"]) if x.name == row["layer"])
+        acc = equivalent_accelerator(row["hardware"], layer.kind)
+        base = {"network": row["network"], "hardware": row["hardware"], "layer": row["layer"]}
+        for objective, mapping in mappings[key]["ours"].items():
+            try:
+                spatial, temporal = zigzag_text(mapping, acc, row["hardware"], layer.kind)
+            except ConfigError:
+                continue
+            requests.append({**base, "who": "ours", "objective": objective, "spatial_mapping": spatial,
+                             "temporal_mapping": temporal})
+        for objective, temporal in mappings[key]["zigzag"].items():
+            requests.append({**base, "who": "zigzag", "objective": objective,
+                             "spatial_mapping": mappings[key]["spatial"], "temporal_mapping": temporal})
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "in.json").write_text(json.dumps(requests))
+        subprocess.run([python, str(ZIGZAG / "evaluate_mapping.py"), "--in", str(Path(tmp) / "in.json"), "--out",
+                        str(Path(tmp) / "out.json")], check=True)
+        evaluated = json.loads((Path(tmp) / "out.json").read_text())
+    by_row: dict[tuple[str, str, str], list[dict]] = {}
+    for r in evaluated:
+        by_row.setdefault((r["network"], r["hardware"], r["layer"]), []).append(r)
+    for row in rows:
+        done = by_row.get((row["network"], row["hardware"], row["layer"]), [])
+        for objective, metric, parts in (("latency", "zigzag_latency_cycles", "zigzag_latency_parts_cycles"),
+                                         ("energy", "zigzag_energy_pj", "zigzag_energy_parts_pj")):
+            zz_best = row[f"zigzag_{objective}_{'cycles' if objective == 'latency' else 'pj'}"]
+            theirs = next((r for r in done if r["who"] == "zigzag" and r["objective"] == objective), None)
+            row[f"zz_ruler_check_{objective}"] = theirs is not None and abs(theirs[metric] / zz_best - 1) < 1e-9
+            ours = [r for r in done if r["who"] == "ours" and r["zigzag_fits"]]
+            best = min(ours, key=lambda r: r[metric], default=None)
+            value = best[metric] if best else float("nan")
+            row[f"zz_ruler_ours_{objective}"] = value
+            row[f"zz_ruler_{objective}_ratio"] = value / zz_best
+            row[f"zz_ruler_{objective}_gap"] = ruler_gap(row, objective, value, zz_best, bool(ours))
+            term = ""
+            if best and theirs and value > zz_best:
+                diff = {k: best[parts].get(k, 0.0) - theirs[parts].get(k, 0.0) for k in {*best[parts], *theirs[parts]}}
+                name = max(diff, key=diff.get)
+                term = f"{name} {diff[name]:+.3g}"
+            row[f"zz_ruler_{objective}_term"] = term
+
+
+def ruler_gap(row: dict, objective: str, ours_zz: float, zz_best: float, fits: bool) -> str:
+    """Why ours is worse than ZigZag's best under ZigZag's cost ('' when not): ``unfit`` (no mapping of ours fits
+    ZigZag's memories), ``search`` (ZigZag's mapping is better under our cost too: our search missed it),
+    ``bound`` (ZigZag's number is below the layer's physical bound: its model misses traffic, and its mapping
+    profits more from that than ours), ``model`` (ours is better or equal under our cost: the two cost models
+    rank the mappings differently, ours was optimised for ours)."""
+    if not fits:
+        return "unfit"
+    if ours_zz <= zz_best:
+        return ""
+    if objective == "latency":
+        ours, zz_in_ours, bound, feasible = row["ours_latency_cycles"], row["zigzag_mapping_in_ours_latency_cycles"], (
+            row["latency_bound_cycles"]), row["zigzag_mapping_in_ours_feasible"]
+    else:
+        ours, zz_in_ours, bound, feasible = row["ours_energy_pj"], row["zigzag_energy_mapping_in_ours_energy_pj"], (
+            row["energy_bound_pj"]), row["zigzag_energy_mapping_in_ours_feasible"]
+    if feasible and zz_in_ours < ours:
+        return "search"
+    if zz_best < bound:
+        return "bound"
+    return "model"
+
+
+def print_zigzag_ruler(rows: list[dict]) -> None:
+    """Per block and overall: no-worse shares under our cost and under ZigZag's, the reasons where worse."""
+    checks = [row[f"zz_ruler_check_{o}"] for row in rows for o in ("latency", "energy")]
+    print(f"\n== ZigZag's cost model as the ruler (benchmarks/zigzag/evaluate_mapping.py) ==\n"
+          f"translation check: ZigZag's own best mappings, through the same translation, reproduce ZigZag's "
+          f"reported numbers on {sum(checks)} of {len(checks)} (layer, objective) pairs")
+    worse = [r for r in rows if r["zz_ruler_latency_gap"] or r["zz_ruler_energy_gap"]]
+    if worse:
+        print(f"{'network':<13} {'hardware':<14} {'layer':<24} {'lat zz(ours)/zz':>15} {'why':6} {'term (cycles)':<22} "
+              f"{'E zz(ours)/zz':>13} {'why':6} {'term (pJ)':<24} {'ours-cost lat':>13} {'ours-cost E':>11}")
+        for r in worse:
+            print(f"{r['network']:<13} {r['hardware']:<14} {r['layer']:<24} {r['zz_ruler_latency_ratio']:15.4f} "
+                  f"{r['zz_ruler_latency_gap']:6} {r['zz_ruler_latency_term']:<22} {r['zz_ruler_energy_ratio']:13.4f} "
+                  f"{r['zz_ruler_energy_gap']:6} {r['zz_ruler_energy_term']:<24} {r['latency_ratio']:13.4f} "
+                  f"{r['energy_ratio']:11.4f}")
+    print(f"\n{'network':<13} {'hardware':<14} {'layers':>6} | {'lat <= (ours)':>13} {'lat <= (zz)':>11} "
+          f"{'worse zz b/m/s/u':>16} {'sum lat (zz)':>12} | {'E <= (ours)':>11} {'E <= (zz)':>9} {'worse zz b/m/s/u':>16} "
+          f"{'sum E (zz)':>10}")
+    blocks: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        blocks.setdefault((r["network"], r["hardware"]), []).append(r)
+    for (network, hardware), block in [*blocks.items(), (("all", ""), rows)]:
+        n = len(block)
+        cells = []
+        for o, unit in (("latency", "cycles"), ("energy", "pj")):
+            ours_cost = 100 * sum(r[f"{o}_ratio"] <= 1 for r in block) / n
+            zz_cost = 100 * sum(r[f"zz_ruler_{o}_ratio"] <= 1 for r in block) / n
+            why = "/".join(str(sum(r[f"zz_ruler_{o}_gap"] == g for r in block)) for g in ("bound", "model", "search",
+                                                                                         "unfit"))
+            total = sum(r[f"zz_ruler_ours_{o}"] for r in block) / sum(r[f"zigzag_{o}_{unit}"] for r in block)
+            cells.append((ours_cost, zz_cost, why, total))
+        (lo, lz, lw, lt), (eo, ez, ew, et) = cells
+        print(f"{network:<13} {hardware:<14} {n:6d} | {lo:12.1f}% {lz:10.1f}% {lw:>16} {lt:12.4f} | {eo:10.1f}% "
+              f"{ez:8.1f}% {ew:>16} {et:10.4f}")
+    for o, unit, theirs in (("latency", "cycles", "zigzag_mapping_in_ours_latency_cycles"),
+                            ("energy", "pj", "zigzag_energy_mapping_in_ours_energy_pj")):
+        worse = [r for r in rows if r[f"zz_ruler_{o}_gap"] in ("bound", "model")]
+        if not worse:
+            continue
+        terms: dict[str, int] = {}
+        for r in worse:
+            name = r[f"zz_ruler_{o}_term"].split(" ")[0]
+            terms[name] = terms.get(name, 0) + 1
+        ratios = [r[f"zz_ruler_{o}_ratio"] for r in worse]
+        ours_cost = [r[f"ours_{o}_{unit}"] / r[theirs] for r in worse if r[theirs] == r[theirs]]
+        print(f"{o}, {len(worse)} layers worse under ZigZag's cost (b + m): ours / ZigZag's best there median "
+              f"{statistics.median(ratios):.3f} (max {max(ratios):.3f}); under our cost the same two mappings give "
+              f"ours / ZigZag's median {statistics.median(ours_cost):.3f} (max {max(ours_cost):.3f}); ZigZag's term "
+              "that differs most: " + ", ".join(f"{k} {v}" for k, v in sorted(terms.items(), key=lambda kv: -kv[1])))
+    print("(<= (ours): ours no worse than ZigZag's best under our cost model; <= (zz): our best mappings evaluated by "
+          "ZigZag's cost model against ZigZag's best; worse zz: b = ZigZag's best below the physical bound, m = the "
+          "cost models rank the mappings differently, s = ZigZag's mapping better under our cost too, u = none of ours "
+          "fits ZigZag's memories; sum: ours / ZigZag, both under ZigZag's cost)")
+
+
 def fmt(x: float) -> str:
     return f"{x:.4g}"
 
@@ -229,11 +388,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerun-zigzag", type=int, default=0, metavar="N",
                         help="also re-run ZigZag's search on the first N layers now, for same-run mappings/s")
     parser.add_argument("--zigzag-python", default=str(ROOT / ".venv-zigzag" / "bin" / "python"))
+    parser.add_argument("--no-zigzag-ruler", action="store_true",
+                        help="skip judging our mappings with ZigZag's own cost model (done when --zigzag-python exists)")
     parser.add_argument("--csv", type=Path, default=None, help="write the per-layer table here")
     parser.add_argument("--json", type=Path, default=None, help="write the summary here")
     args = parser.parse_args(argv)
 
-    rows, summary = [], []
+    rows, summary, mappings = [], [], {}
     for network in args.networks:
         layers = get_network(network)[:args.layers]
         for hardware in args.hardware:
@@ -253,6 +414,10 @@ def main(argv: list[str] | None = None) -> int:
                 il, ie, ifeas, ie_shared = zigzag_in_ours(layer, hardware, zz)
                 bl, be = physical_bounds(layer, hardware)
                 gap = traced_gap(layer, hardware, zz, traced[layer.name]) if layer.name in traced else {}
+                zz_best = zigzag_best_mappings(network, hardware, zz, traced.get(layer.name))
+                _, ie_energy, ie_energy_feasible, _ = zigzag_in_ours(
+                    layer, hardware, {**zz, "temporal_mapping": zz_best["energy"]}) if "energy" in zz_best else (
+                    0.0, float("nan"), False, 0.0)
                 row = {"network": network, "hardware": hardware, "layer": layer.name, "kind": layer.kind,
                        "groups": layer.groups, "macs": layer.macs,
                        "ours_latency_cycles": ours["latency_cycles"], "zigzag_latency_cycles": zl,
@@ -262,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
                        "zigzag_mapping_in_ours_latency_cycles": il, "zigzag_mapping_in_ours_energy_pj": ie,
                        "zigzag_mapping_in_ours_feasible": ifeas,
                        "zigzag_mapping_in_ours_shared_cuts_energy_pj": ie_shared,
+                       "zigzag_energy_mapping_in_ours_energy_pj": ie_energy,
+                       "zigzag_energy_mapping_in_ours_feasible": ie_energy_feasible,
                        "latency_bound_cycles": bl, "energy_bound_pj": be,
                        "latency_gap": gap_reason(ours["latency_cycles"], zl, il, ifeas, bl),
                        "energy_gap": gap_reason(ours["energy_pj"], ze, ie, ifeas, be, gap),
@@ -276,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
                        "zigzag_mappings_per_s": float(zz["mappings_per_s"]),
                        "zigzag_rerun_mappings_per_s": rerun.get(layer.name, float("nan"))}
                 block.append(row)
+                mappings[(network, hardware, layer.name)] = {"ours": ours["mappings"], "zigzag": zz_best,
+                                                             "spatial": zz["spatial_mapping"]}
                 print(f"{layer.name:<24} {fmt(row['ours_latency_cycles']):>10} {fmt(zl):>10} "
                       f"{row['latency_ratio']:6.3f} {row['latency_gap']:6} {fmt(row['ours_energy_pj']):>10} "
                       f"{fmt(ze):>10} {row['energy_ratio']:6.3f} {row['energy_gap']:6} {fmt(il):>11} {fmt(ie):>10} "
@@ -323,6 +492,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{100 * sum(r['energy_ratio'] <= 1 for r in rows) / total:.1f}% "
           "(worse: b = ZigZag below the layer's compulsory-traffic bound, or its traced input reads short, m = other cost-model difference, "
           "s = our search missed ZigZag's mapping)")
+    if not args.no_zigzag_ruler and Path(args.zigzag_python).exists():
+        zigzag_ruler(rows, mappings, args.zigzag_python)
+        print_zigzag_ruler(rows)
+    elif not args.no_zigzag_ruler:
+        print(f"\n(ZigZag's cost model as the ruler skipped: {args.zigzag_python} missing, see "
+              "benchmarks/zigzag/README.md)")
     if args.csv:
         with args.csv.open("w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))

@@ -62,11 +62,12 @@ import numpy as np
 from hwcodesign.accelerators import OPERANDS, Accelerator, BufferSpec, DRAMSpec, EnergyTable, PEArraySpec
 from hwcodesign.accelerators.area import AreaTable
 from hwcodesign.accelerators.spatial import SpatialDim, SpatialSpec
+from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.cost import BatchCost, MappingBatch, evaluate, tile_extents
 from hwcodesign.mapper.mapping import Mapping
 from hwcodesign.mapper.problem import Problem
 
-__all__ = ["HARDWARE", "equivalent_accelerator", "zigzag_cost", "zigzag_mapping", "ZIGZAG_DIMS", "DRAM_READ_PJ_PER_BYTE", "DRAM_WRITE_PJ_PER_BYTE"]
+__all__ = ["HARDWARE", "equivalent_accelerator", "zigzag_cost", "zigzag_mapping", "zigzag_text", "ZIGZAG_DIMS", "DRAM_READ_PJ_PER_BYTE", "DRAM_WRITE_PJ_PER_BYTE"]
 
 Kind = Literal["conv", "fc"]
 HARDWARE = ("tpu_like", "edge_tpu_like")
@@ -296,3 +297,57 @@ def zigzag_mapping(problem: Problem, acc: Accelerator, hardware: str, kind: Kind
     return Mapping(dims=problem.dims, bounds=problem.bounds, levels=tuple(av_levels), temporal=tuple(temporal),
                    orders=tuple(orders), spatial_dims=tuple(d.name for d in array.dims), spatial=tuple(spatial),
                    spatial_above=tuple(d.above for d in array.dims), placement=tuple(placement))
+
+
+def _zigzag_levels(hardware: str) -> dict[str, tuple[int | None, ...]]:
+    """Per ZigZag operand, its memory levels below DRAM (innermost first) as the index of our level whose
+    per-operand cut (`Mapping.cuts`) ends it, read from `_CUTS`; None for a ZigZag level our spec lacks
+    (edge_tpu_like's ``rf_1B``: left empty, ZigZag's ``TemporalMapping`` merges the innermost weight-irrelevant
+    loops down into it, as it does with LOMA's allocations)."""
+    ours = {(o, i): lv for lv, tiles in enumerate(_CUTS[hardware]) for o, i in tiles}
+    return {o: tuple(ours.get((o, i)) for i in range(1 + max(i for p, i in ours if p == o))) for o in "OWI"}
+
+
+def zigzag_text(mapping: Mapping, acc: Accelerator, hardware: str, kind: Kind) -> tuple[str, str]:
+    """Our `Mapping` in the text of ZigZag's results CSV: ``(spatial_mapping, temporal_mapping)``.
+
+    The inverse of `zigzag_mapping`, read by ``evaluate_mapping.py`` (ZigZag's venv). The loop nest, innermost
+    first, is cut per ZigZag operand at that operand's own cut of our level (``placement``); factor-1 loops are
+    left out. A padded unrolling is written as its integer unrolling: ZigZag's ``SpatialMappingConversionStage``
+    makes it fractional (OX 7 on 4 PEs -> 3.5, temporal 2), which needs every padded dimension's temporal
+    factors to multiply to ``ceil(bound / unrolling)`` (ZigZag's only padding); a ConfigError otherwise.
+    """
+    names = {ours: theirs for theirs, ours in ZIGZAG_DIMS[kind].items()}
+    nd = len(mapping.dims)
+    index = {d: i for i, d in enumerate(mapping.dims)}
+    spatial = np.prod(np.array(mapping.spatial, dtype=np.int64).reshape(-1, nd), axis=0) if mapping.spatial else (
+        np.ones(nd, dtype=np.int64))
+    temporal = np.prod(np.array(mapping.temporal, dtype=np.int64), axis=0)
+    for d, bound in enumerate(mapping.bounds):
+        if temporal[d] != -(-bound // spatial[d]):
+            raise ConfigError(f"The 'temporal' field of Mapping must pad only the last spatial step for ZigZag "
+                              f"({mapping.dims[d]}: {temporal[d]} temporal steps of {spatial[d]} for {bound}). "
+                              f"Got {mapping.temporal}.")
+    array = acc.spatial_array()
+    parts = []
+    for dim, factors in zip(array.dims, mapping.spatial, strict=True):
+        loops = {names[d]: f for d, f in zip(mapping.dims, factors, strict=True) if f > 1}
+        if not loops and dim.loops[0] not in names:
+            continue  # a loop ZigZag's layer lacks (a GEMM's batch on edge_tpu_like's OY dimension): ZigZag skips it
+        loops = loops or {names[dim.loops[0]]: 1}
+        parts.append(f"{dim.name}: {{" + ", ".join(f"{d}: {f}" for d, f in loops.items()) + "}")
+    spatial_text = "{" + ", ".join(parts) + "}"
+    sequence = []  # (position, ZigZag loop), innermost first
+    for lv, order in enumerate(mapping.orders):
+        for j, d in enumerate(reversed(order)):
+            factor = mapping.temporal[lv][index[d]]
+            if factor > 1:
+                sequence.append((lv * nd + j, f"{names[d]}{factor}"))
+    letter = {"I": "ifmap", "W": "filter", "O": "ofmap"}
+    texts = []
+    for op, levels in _zigzag_levels(hardware).items():
+        cuts = [0 if lv is None else mapping.cuts(letter[op])[lv] for lv in levels]
+        bounds = [0, *cuts, len(mapping.levels) * nd]
+        texts.append(f"{op}:" + "|".join("".join(loop for q, loop in sequence if lo <= q < hi)
+                                         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)))
+    return spatial_text, " ".join(texts)
