@@ -18,7 +18,13 @@ model, per kernel:
   dp4a), and CUDA cores are used where they are faster than the padded work.
 - **Winograd** (3x3, stride 1, not int8): F(4x4, 3x3), 4x fewer multiplies at
   ``winograd_efficiency`` of the CUDA-core rate (cuDNN has no tensor-core Winograd);
-  cuDNN picks the faster of it and implicit GEMM.
+  cuDNN picks the faster of it and implicit GEMM. With 16-bit arithmetic on CUDA cores
+  (cuDNN's TRUE_HALF_CONFIG, P100) only the non-fused Winograd exists (cuDNN 5.1/6
+  ``cudnnConvolutionForward`` support table: fused ``WINOGRAD`` takes PSEUDO_HALF and
+  FLOAT configurations only): its transforms are separate kernels that write the
+  transformed input and output tiles to DRAM and read them back (6x6 tiles per 4x4
+  outputs, 36/16 of each tensor), costed as ``WINOGRAD_NONFUSED_PASSES`` passes over
+  them at DRAM bandwidth plus three more kernels' fixed time.
 - **Direct / depthwise conv** and **memory-bound ops** (elementwise, pooling, norms,
   softmax, reductions): the larger of their FLOPs at CUDA-core peak and their bytes at
   DRAM bandwidth, reads that were just written and fit in L2 served ``l2_speedup`` faster.
@@ -47,8 +53,11 @@ GEMM_TILES: tuple[tuple[int, int, int], ...] = (
 #: Candidate split-K factors.
 SPLIT_K: tuple[int, ...] = (1, 2, 4, 8, 16)
 #: Multiplies of Winograd F(4x4, 3x3) per direct multiply: 36 per 16 outputs instead of 144
-#: (cuDNN's non-fused Winograd, the fastest 3x3 algorithm in its benchmarks since cuDNN 5.1).
+#: (cuDNN's Winograd kernels, the fastest 3x3 algorithms in its benchmarks since cuDNN 5.1).
 WINOGRAD_FLOP_SCALE = 36 / 144
+#: DRAM traffic of the non-fused Winograd's transforms, in tensor sizes: the transformed input
+#: and output (36/16 of the input and of the output) are each written once and read once.
+WINOGRAD_NONFUSED_PASSES = 2 * 36 / 16
 #: Kernel classes.
 CLASS_CODES = {"gemm": 0, "conv": 1, "direct": 2, "memory": 3}
 
@@ -107,6 +116,18 @@ def _simt_rate(dev: DeviceArrays, p: GPUModelParams) -> np.ndarray:
     kernels written for it, so it runs at ``half2_efficiency`` of its doubled peak."""
     arch = np.where(dev.maxwell, p.maxwell_efficiency, 1.0)
     return dev.simt_peak * p.simt_efficiency * arch * np.where(dev.half2, p.half2_efficiency, 1.0)
+
+
+def _true_half(dev: DeviceArrays) -> np.ndarray:
+    """Rows whose 16-bit arithmetic runs on CUDA cores without tensor cores (cuDNN's TRUE_HALF_CONFIG)."""
+    return dev.half2 & (dev.tensor_peak == 0)
+
+
+def _winograd_nonfused_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> np.ndarray:
+    """Extra time of the non-fused Winograd: transform traffic at DRAM bandwidth and three more kernels."""
+    out_bytes = kb.m * kb.n * kb.groups * kb.elem_bytes
+    traffic = WINOGRAD_NONFUSED_PASSES * (kb.a_bytes + out_bytes)
+    return traffic / (dev.bandwidth * p.memory_efficiency) + 3 * p.kernel_fixed_s
 
 
 def gemm_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams, *, flop_scale: np.ndarray | float = 1.0,
@@ -188,6 +209,7 @@ def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dic
             # cuDNN's Winograd kernels run on CUDA cores and have no int8 variant.
             tw, bw_, used_w = gemm_seconds(sub, dsub, p, flop_scale=WINOGRAD_FLOP_SCALE,
                                            efficiency=p.winograd_efficiency, simt_only=True)
+            tw = tw + np.where(_true_half(dsub), _winograd_nonfused_seconds(sub, dsub, p), 0.0)
             pick = sub.winograd & (sub.elem_bytes > 1) & (tw < t)
             t, b, used = np.where(pick, tw, t), np.where(pick, bw_, b), np.where(pick, used_w, used)
         seconds[rows], bound[rows], tc[rows] = t, b, used
