@@ -10,17 +10,21 @@ a thousand operators, because only gaps that span an over-full step get a variab
 
 Its residency runs are then laid out: each run gets one offset, no two runs that share
 a step overlap. Greedy layouts place the runs largest first (the "greedy by size" of
-TFLite's planner), longest first, largest size x steps first or earliest first, each at
-the lowest offset clear of those placed before. If the layout needs more than the
-budget, the capacity of the ILP is lowered by the overflow (at the steps that overflow,
-or everywhere) and the two steps repeated, a few times; a repeated layout may keep the
-arrangement of the last one (placing runs in order of their old offsets) so that it
-changes little. The cheapest plan that fits is returned (None if none did), its offsets
-compacted (`hwcodesign.mapper.graph.plan.compact`).
+TFLite's planner), longest first, largest size x steps first, earliest first, or
+those living through the fullest steps first, each at the lowest offset clear of those
+placed before. When the best of them needs more than the budget, `repair_layout` moves
+the runs around the steps that overflow with an exact offset ILP (the rest stay put),
+in a window of steps it widens until the layout fits or the window is the whole order.
+If that fails too, the capacity of the eviction ILP is lowered by the overflow (at the
+steps that overflow, or everywhere) and the two steps repeated, a few times; a repeated
+layout may keep the arrangement of the last one (placing runs in order of their old
+offsets) so that it changes little. The cheapest plan that fits is returned (None if
+none did), its offsets compacted (`hwcodesign.mapper.graph.plan.compact`).
 
 With nothing to evict (a budget at or above the order's peak) this is an offset
-assignment for the whole order with no spill: the way a `peak` budget is met when the
-segment-by-segment ILP leaves fragments.
+assignment for the whole order with no spill (dynamic storage allocation with fixed
+lifetimes): the way a `peak` budget is met when the segment-by-segment ILP leaves
+fragments.
 
 Examples
 --------
@@ -45,7 +49,7 @@ from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.graph.plan import Placement, Plan, compact, unfit_plan
 from hwcodesign.mapper.graph.problem import GraphProblem
 
-__all__ = ["plan_relaxed", "evictions", "layout", "no_spill_layout_bytes", "LAYOUTS", "TIGHTENINGS"]
+__all__ = ["plan_relaxed", "evictions", "layout", "repair_layout", "no_spill_layout_bytes", "LAYOUTS", "TIGHTENINGS"]
 
 Run = tuple[str, int, int]  # tensor, first step, last step
 
@@ -131,8 +135,27 @@ def evictions(problem: GraphProblem, order: Sequence[str], capacity: Sequence[in
 #: How `plan_relaxed` lowers the capacity after a layout overflows: at the overflowing steps, keeping the layout's
 #: arrangement (``stable``) or laying out afresh (``steps``), or at every step (``uniform``).
 TIGHTENINGS = ("stable", "steps", "uniform")
-#: Orders in which `layout` places runs: largest, longest, largest size x steps, or earliest first.
-LAYOUTS = ("largest", "longest", "area", "earliest")
+#: Orders in which `layout` places runs: largest, longest, largest size x steps, earliest first, or first those
+#: whose fullest step holds the most bytes (then earliest).
+LAYOUTS = ("largest", "longest", "area", "earliest", "pressure")
+
+
+def _loads(runs: Sequence[Run], sizes: Mapping[str, int]) -> list[int]:
+    """Bytes resident at each step."""
+    load = [0] * (1 + max((e for _, _, e in runs), default=-1))
+    for tensor, s, e in runs:
+        for i in range(s, e + 1):
+            load[i] += sizes[tensor]
+    return load
+
+
+def _tops(runs: Sequence[Run], sizes: Mapping[str, int], offsets: Sequence[float]) -> list[float]:
+    """The highest byte in use at each step."""
+    high: list[float] = [0] * (1 + max((e for _, _, e in runs), default=-1))
+    for (tensor, s, e), at in zip(runs, offsets):
+        for i in range(s, e + 1):
+            high[i] = max(high[i], at + sizes[tensor])
+    return high
 
 
 def layout(runs: Sequence[Run], sizes: Mapping[str, int], *, first: str = "largest",
@@ -141,11 +164,20 @@ def layout(runs: Sequence[Run], sizes: Mapping[str, int], *, first: str = "large
 
     ``first`` (one of `LAYOUTS`) sets the order the runs are placed in; ``rank``, when
     given, overrides it (lowest rank first).
+
+    Examples
+    --------
+    >>> runs = [("a", 0, 3), ("b", 1, 2), ("c", 2, 2), ("d", 3, 4), ("e", 4, 4)]  # (tensor, first, last step)
+    >>> sizes = {"a": 3, "b": 2, "c": 3, "d": 4, "e": 4}  # steps 2 and 4 hold 8 bytes
+    >>> layout(runs, sizes)  # 'a' above 'd' at 4 leaves 'b' no room beside 'c' below 8
+    ([4, 7, 0, 0, 4], 9)
     """
+    fullest = _loads(runs, sizes)
     keys = {"largest": lambda i: (-sizes[runs[i][0]], runs[i][1], i),
             "longest": lambda i: (runs[i][1] - runs[i][2], -sizes[runs[i][0]], i),
             "area": lambda i: (-sizes[runs[i][0]] * (runs[i][2] - runs[i][1] + 1), runs[i][1], i),
-            "earliest": lambda i: (runs[i][1], -sizes[runs[i][0]], i)}
+            "earliest": lambda i: (runs[i][1], -sizes[runs[i][0]], i),
+            "pressure": lambda i: (-max(fullest[runs[i][1]:runs[i][2] + 1]), runs[i][1], i)}
     offsets = [0] * len(runs)
     placed: list[int] = []
     top = 0
@@ -165,6 +197,98 @@ def layout(runs: Sequence[Run], sizes: Mapping[str, int], *, first: str = "large
     return offsets, top
 
 
+def repair_layout(runs: Sequence[Run], sizes: Mapping[str, int], offsets: Sequence[int], budget_bytes: int, *,
+                  widths: Sequence[int | None] = (2, 8, 32, None), time_limit_s: float = 30.0) -> list[int] | None:
+    """Offsets of ``runs`` within ``budget_bytes``, moving only runs near the steps where ``offsets`` overflow; or None.
+
+    Around the first steps the layout overflows (neighbours at most 2 steps apart), the
+    runs that live in a window of steps get free offsets in an ILP (CBC): within the
+    budget, apart from each other where they share a step, and apart from the runs that
+    stay put; every other run keeps its offset. The window grows (``widths`` steps on
+    each side; None: the whole order) until the ILP is feasible, and the next overflow
+    is repaired the same way. With the whole order in the window the ILP is exact: None
+    then means no layout of these runs fits (or the time ran out); with narrower windows
+    only, it may also mean that the runs left in place leave no room. After each window
+    the layout is compacted by first fit in the order of the offsets (`layout` with
+    ``rank``), which moves no run up.
+
+    Examples
+    --------
+    >>> runs = [("a", 0, 3), ("b", 1, 2), ("c", 2, 2), ("d", 3, 4), ("e", 4, 4)]
+    >>> sizes = {"a": 3, "b": 2, "c": 3, "d": 4, "e": 4}
+    >>> offsets, top = layout(runs, sizes)
+    >>> top, repair_layout(runs, sizes, offsets, 8)  # 'a' at the top, 'b' and 'c' below it, 'd' under 'e'
+    (9, [5, 0, 2, 0, 4])
+    >>> repair_layout(runs, sizes, offsets, 7) is None  # step 2 holds 8 bytes
+    True
+    """
+    began = time.perf_counter()
+    offsets = list(offsets)
+    n = len(_loads(runs, sizes))
+    while True:
+        bad = [i for i, h in enumerate(_tops(runs, sizes, offsets)) if h > budget_bytes]
+        if not bad:
+            return offsets
+        lo = hi = bad[0]
+        for i in bad[1:]:
+            if i > hi + 2:
+                break
+            hi = i
+        placed = None
+        for width in widths:
+            left = time_limit_s - (time.perf_counter() - began)
+            if left <= 0:
+                return None
+            width = n if width is None else width
+            placed = _place_window(runs, sizes, offsets, budget_bytes, max(0, lo - width), hi + width, left)
+            if placed is not None or width >= n:
+                break
+        if placed is None:
+            return None
+        offsets, _ = layout(runs, sizes, rank=placed)
+        if any(h > budget_bytes for h in _tops(runs, sizes, offsets)[lo:hi + 1]):  # the solver's rounding
+            return None
+
+
+def _place_window(runs: Sequence[Run], sizes: Mapping[str, int], offsets: Sequence[int], budget_bytes: int,
+                  lo: int, hi: int, time_limit_s: float) -> list[int] | None:
+    """``offsets`` with the runs living in steps ``lo..hi`` placed afresh by an ILP (see `repair_layout`), or None."""
+    import pulp
+
+    free = [i for i, (_, s, e) in enumerate(runs) if s <= hi and lo <= e]
+    moved = set(free)
+    if any(budget_bytes < sizes[runs[i][0]] for i in free):
+        return None
+    prob = pulp.LpProblem("layout", pulp.LpMinimize)
+    at = {i: pulp.LpVariable(f"a_{i}", 0, budget_bytes - sizes[runs[i][0]], cat="Integer") for i in free}
+    prob += pulp.lpSum([])
+    big = budget_bytes
+    for k, i in enumerate(free):
+        _, s, e = runs[i]
+        size = sizes[runs[i][0]]
+        for j in free[k + 1:]:  # y = 1: i below j
+            if runs[j][1] <= e and s <= runs[j][2]:
+                y = pulp.LpVariable(f"y_{i}_{j}", cat="Binary")
+                prob += at[i] + size <= at[j] + big * (1 - y)
+                prob += at[j] + sizes[runs[j][0]] <= at[i] + big * y
+        for j, (other, s2, e2) in enumerate(runs):
+            if j in moved or e2 < s or e < s2:
+                continue
+            below, above = offsets[j] - size >= 0, offsets[j] + sizes[other] + size <= budget_bytes
+            if below and above:
+                y = pulp.LpVariable(f"z_{i}_{j}", cat="Binary")
+                prob += at[i] + size <= offsets[j] + big * (1 - y)
+                prob += at[i] >= offsets[j] + sizes[other] - big * y
+            elif below or above:
+                prob += at[i] + size <= offsets[j] if below else at[i] >= offsets[j] + sizes[other]
+            else:
+                return None
+    prob.solve(pulp.PULP_CBC_CMD(timeLimit=max(1.0, time_limit_s), msg=False))
+    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return None
+    return [round(pulp.value(at[i]) or 0) if i in moved else o for i, o in enumerate(offsets)]
+
+
 def no_spill_layout_bytes(problem: GraphProblem, order: Sequence[str]) -> int:
     """Bytes the best greedy layout of ``order`` needs with nothing evicted (its peak by sizes is a lower bound).
 
@@ -180,11 +304,38 @@ def no_spill_layout_bytes(problem: GraphProblem, order: Sequence[str]) -> int:
     return min(layout(runs, problem.sizes, first=f)[1] for f in LAYOUTS)
 
 
+def _exact_layout(runs: Sequence[Run], sizes: Mapping[str, int], budget_bytes: int,
+                  time_limit_s: float) -> list[int] | None:
+    """Offsets of ``runs`` within ``budget_bytes``: the best greedy layout, else a repaired one (`repair_layout`).
+
+    Each greedy layout, least overflow first, gets a quick repair (windows of 2 and 8
+    steps, a share of half of ``time_limit_s``), then the best one a thorough one.
+    """
+    began = time.perf_counter()
+
+    def overflow(laid: tuple[list[int], int]) -> tuple[int, float]:
+        return laid[1], sum(max(0, h - budget_bytes) for h in _tops(runs, sizes, laid[0]))
+
+    greedy = sorted((layout(runs, sizes, first=f) for f in LAYOUTS), key=overflow)
+    if greedy[0][1] <= budget_bytes:
+        return greedy[0][0]
+    for offsets, _ in greedy:
+        repaired = repair_layout(runs, sizes, offsets, budget_bytes, widths=(2, 8),
+                                 time_limit_s=time_limit_s / (2 * len(greedy)))
+        if repaired is not None:
+            return repaired
+    left = time_limit_s - (time.perf_counter() - began)
+    return repair_layout(runs, sizes, greedy[0][0], budget_bytes, time_limit_s=left) if left > 0 else None
+
+
 def plan_relaxed(problem: GraphProblem, budget_bytes: int, *, order: Sequence[str], rounds: int = 16,
                  time_limit_s: float = 60.0, stop_at: int = 0) -> Plan | None:
     """The cheapest plan over ``order`` that relax and lay out fits in ``budget_bytes`` (module docstring), or None.
 
-    Each of the `LAYOUTS`, and the best of them at each round, is tried with each of the
+    First the cheapest choice by sizes gets the best of the `LAYOUTS`, repaired by
+    `repair_layout` (within a third of ``time_limit_s``) where it overflows; if that fits,
+    no plan over ``order`` moves fewer bytes and it is returned. Otherwise each of the
+    `LAYOUTS`, and the best of them at each round, is tried with each of the
     `TIGHTENINGS`, at most ``rounds`` times; ``time_limit_s`` is shared. The search stops
     at the first plan of at most ``stop_at`` bytes (a known lower bound).
     """
@@ -198,6 +349,19 @@ def plan_relaxed(problem: GraphProblem, budget_bytes: int, *, order: Sequence[st
         return None
     sizes = problem.sizes
     floor = [problem.footprint(op) for op in order]
+
+    def laid_out(runs: Sequence[Run], offsets: Sequence[int]) -> Plan:
+        placements = compact([Placement(t, s, e, o) for (t, s, e), o in zip(runs, offsets)], sizes)
+        plan = plan_from_runs(problem, budget_bytes, order, [(p.tensor, p.start, p.end, p.offset_bytes)
+                                                             for p in placements],
+                              method="relaxed", status="feasible", solve_s=0.0, gap=None)
+        return replace(plan, solve_s=time.perf_counter() - began)
+
+    runs = evictions(problem, order, [budget_bytes] * len(order), time_limit_s=time_limit_s)
+    if runs is not None:
+        repaired = _exact_layout(runs, sizes, budget_bytes, (time_limit_s - (time.perf_counter() - began)) / 3)
+        if repaired is not None:
+            return laid_out(runs, repaired)
     best: Plan | None = None
     for prefer, tighten, first in product(("late", "early"), TIGHTENINGS, (*LAYOUTS, None)):  # None: the best one
         capacity = [budget_bytes] * len(order)
@@ -217,18 +381,12 @@ def plan_relaxed(problem: GraphProblem, budget_bytes: int, *, order: Sequence[st
                 offsets, top = min((layout(runs, sizes, first=f) for f in ([first] if first else LAYOUTS)),
                                    key=lambda r: r[1])
             if top <= budget_bytes:
-                placements = compact([Placement(t, s, e, o) for (t, s, e), o in zip(runs, offsets)], sizes)
-                plan = plan_from_runs(problem, budget_bytes, order,
-                                      [(p.tensor, p.start, p.end, p.offset_bytes) for p in placements],
-                                      method="relaxed", status="feasible", solve_s=0.0, gap=None)
+                plan = laid_out(runs, offsets)
                 if best is None or plan.non_compulsory_bytes < best.non_compulsory_bytes:
                     best = plan
                 break
             # lower the capacity by the overflow: of every step (uniform) or of the steps that overflow
-            high = [0] * len(order)
-            for (tensor, s, e), at in zip(runs, offsets):
-                for i in range(s, e + 1):
-                    high[i] = max(high[i], at + sizes[tensor])
+            high = _tops(runs, sizes, offsets)
             cut = [top - budget_bytes if tighten == "uniform" else max(0, h - budget_bytes) for h in high]
             lowered = [max(floor[i], c - cut[i]) for i, c in enumerate(capacity)]
             if lowered == capacity:
