@@ -16,9 +16,10 @@ each reader; storing it to DRAM (a spill) and loading it again (a reload) is
 
 Budgets: ``tight`` is the largest single-operator footprint (its inputs, weights,
 network input and output); ``peak`` the minimum, over topological orders, of the peak
-resident bytes when nothing is spilled (`min_peak_order`: exact by dynamic programming
-over the executed sets while there are at most ``max_states`` of them, else the best of
-greedy orders, and `PeakOrder.exact` says which); ``mid`` their midpoint, rounded down.
+resident bytes when nothing is spilled (`min_peak_order` in `hwcodesign.mapper.graph.peak`:
+a best-first search over the executed sets, exact when it finishes within its state
+limit, else the best of greedy and beam-searched orders, and `PeakOrder.exact` says
+which); ``mid`` their midpoint, rounded down.
 
 Examples
 --------
@@ -38,7 +39,6 @@ True
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -46,26 +46,13 @@ from typing import Literal
 from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.core.units import parse_bytes
+from hwcodesign.mapper.graph.peak import PeakOrder, min_peak_order
 from hwcodesign.workloads import Workload
 
 __all__ = ["GraphProblem", "PeakOrder", "BudgetName", "BUDGETS", "resolve_budget", "min_peak_order"]
 
 BudgetName = Literal["tight", "peak", "mid"]
 BUDGETS = ("tight", "peak", "mid")
-
-
-@dataclass(frozen=True)
-class PeakOrder:
-    """A topological order, its peak resident bytes without spills, and whether that peak is the proven minimum.
-
-    ``bound_bytes`` is a proven lower bound on the minimum peak of every order (equal to
-    ``peak_bytes`` when ``exact``): where the search stopped, or the largest footprint.
-    """
-
-    order: tuple[str, ...]
-    peak_bytes: int
-    exact: bool
-    bound_bytes: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,10 +196,10 @@ class GraphProblem:
         return out
 
     # -- budgets --------------------------------------------------------------------
-    def min_peak(self, *, max_states: int = 20_000) -> PeakOrder:
+    def min_peak(self) -> PeakOrder:
         """The minimum-peak order (cached; see the module docstring and `min_peak_order`)."""
         if not self._peak:
-            self._peak.append(min_peak_order(self, max_states=max_states))
+            self._peak.append(min_peak_order(self))
         return self._peak[0]
 
     def budget(self, name: BudgetName) -> int:
@@ -238,99 +225,3 @@ def resolve_budget(problem: GraphProblem, budget: object) -> int:
     if isinstance(budget, str) and budget in BUDGETS:
         return problem.budget(budget)  # type: ignore[arg-type]
     return parse_bytes(budget, field="budget_bytes")
-
-
-#: Bound on states x operators the exact search of `min_peak_order` visits (a few seconds of Python).
-_MAX_WORK = 1_000_000
-
-
-def min_peak_order(problem: GraphProblem, *, max_states: int = 20_000) -> PeakOrder:
-    """A topological order of least peak resident bytes without spills.
-
-    Exact: a best-first search (Dijkstra on the bottleneck) over the sets of executed
-    operators, whose resident bytes depend only on the set. It stops after
-    ``max_states`` sets (or fewer on large graphs: at most 1e6 / operators) and then returns the best of two greedy orders (the workload's
-    and one that always runs the ready operator freeing the most bytes), ``exact=False``.
-
-    Examples
-    --------
-    >>> # two branches from 'a': one creates a big tensor, the other frees 'a' early
-    >>> p = GraphProblem.from_edges("fork", [("a", 4, (), 0, 1), ("big", 10, ("a",), 0, 0),
-    ...                                      ("small", 1, ("a",), 0, 0), ("join", 1, ("big", "small"), 0, 0)])
-    >>> r = min_peak_order(p)
-    >>> r.order, r.peak_bytes, r.exact, r.bound_bytes
-    (('a', 'small', 'big', 'join'), 15, True, 15)
-    """
-    order = problem.order
-    index = {op: i for i, op in enumerate(order)}
-    n = len(order)
-    preds = [frozenset(index[s] for s in problem.inputs[op]) for op in order]
-    readers = problem.readers
-    succs = [tuple(index[r] for r in readers.get(op, ())) for op in order]
-    size = [problem.sizes[op] for op in order]
-    trans = [sum(problem.sizes[t] for t in problem.transient_of[op]) for op in order]
-
-    def ready(done: int) -> list[int]:
-        return [i for i in range(n) if not done >> i & 1 and all(done >> p & 1 for p in preds[i])]
-
-    full = (1 << n) - 1
-    best: dict[int, int] = {0: 0}
-    live: dict[int, int] = {0: 0}  # executed set (bitmask) -> bytes of outputs still to be read
-    parent: dict[int, tuple[int, int]] = {}
-    heap = [(0, 0)]
-    seen = 0
-    while heap:
-        peak, done = heapq.heappop(heap)
-        if peak > best.get(done, peak):
-            continue
-        if done == full:
-            steps = []
-            while done:
-                done, op = parent[done]
-                steps.append(order[op])
-            return PeakOrder(tuple(reversed(steps)), peak, True, peak)
-        seen += 1
-        if seen > max_states or seen * n > _MAX_WORK:
-            break
-        for i in ready(done):
-            nxt = done | 1 << i
-            cost = max(peak, live[done] + size[i] + trans[i])
-            if cost < best.get(nxt, cost + 1):
-                best[nxt] = cost
-                live[nxt] = (live[done] + (size[i] if succs[i] else 0)
-                             - sum(size[p] for p in preds[i] if all(nxt >> j & 1 for j in succs[p])))
-                parent[nxt] = (done, i)
-                heapq.heappush(heap, (cost, nxt))
-    candidates = [order, _greedy_order(problem)]
-    peaks = [max(problem.resident_without_spills(o)) for o in candidates]
-    k = min(range(len(candidates)), key=peaks.__getitem__)
-    # the states pop in order of their peak, so every order peaks at or above the last one popped
-    bound = max(peak, max(problem.footprint(op) for op in order))
-    return PeakOrder(tuple(candidates[k]), peaks[k], False, bound)
-
-
-def _greedy_order(problem: GraphProblem) -> tuple[str, ...]:
-    """Run the ready operator that leaves the fewest bytes resident (ties: workload order)."""
-    readers = problem.readers
-    remaining = {t: len(r) for t, r in readers.items()}
-    waiting = {op: len(problem.inputs[op]) for op in problem.order}
-    index = {op: i for i, op in enumerate(problem.order)}
-    ready = {op for op, k in waiting.items() if k == 0}
-    out = []
-
-    def delta(op: str) -> tuple[int, int]:
-        freed = sum(problem.sizes[s] for s in problem.inputs[op] if remaining[s] == 1)
-        made = problem.sizes[op] if op in readers else 0
-        return made - freed, index[op]
-
-    while ready:
-        op = min(ready, key=delta)
-        ready.remove(op)
-        for s in problem.inputs[op]:
-            remaining[s] -= 1
-        for r in readers.get(op, ()):
-            waiting[r] -= 1
-            if waiting[r] == 0:
-                ready.add(r)
-        out.append(op)
-    return tuple(out)
