@@ -293,24 +293,6 @@ def _may_squeeze(problem: GraphProblem, ops: list[int], budget_bytes: int, anc: 
     return False
 
 
-def _orders(ops: list[str], inputs: dict[str, tuple[str, ...]], cap: int) -> list[tuple[str, ...]] | None:
-    """Every topological order of ``ops`` (their ``inputs`` outside ``ops`` ignored); None if more than ``cap``."""
-    out: list[tuple[str, ...]] = []
-    inside = set(ops)
-
-    def extend(prefix: list[str], left: list[str]) -> bool:
-        if not left:
-            out.append(tuple(prefix))
-            return len(out) <= cap
-        for op in left:
-            ready = all(s not in inside or s in prefix for s in inputs[op])
-            if ready and not extend(prefix + [op], [o for o in left if o != op]):
-                return False
-        return True
-
-    return out if extend([], list(ops)) else None
-
-
 #: Blocks with more orders than this are bounded by the covering ILP alone.
 MAX_BLOCK_ORDERS = 200
 
@@ -323,7 +305,8 @@ def _block_optimum(problem: GraphProblem, ops: list[str], budget_bytes: int, *, 
     a source operator run first (resident, evictable at store-and-reload cost). Stops
     early once an order reaches ``floor`` (a lower bound already known).
     """
-    from hwcodesign.mapper.graph.relaxed import evictions
+    from hwcodesign.mapper.graph.relaxed import evictions, run_bytes
+    from hwcodesign.mapper.graph.reorder import topological_orders
 
     began = time.perf_counter()
     if len(ops) > 24:
@@ -336,7 +319,7 @@ def _block_optimum(problem: GraphProblem, ops: list[str], budget_bytes: int, *, 
         rows.append((op, problem.sizes[op], ins, problem.sizes.get(f"{op}.weights", 0),
                      problem.sizes.get(f"{op}.input", 0) if not problem.inputs[op] else 0))
     sub = GraphProblem.from_edges(f"{problem.name}[block]", rows)
-    orders = _orders(list(ops), problem.inputs, MAX_BLOCK_ORDERS)
+    orders = topological_orders(list(ops), problem.inputs, MAX_BLOCK_ORDERS)
     if orders is None:
         return None
     head = [f"@{s}" for s in carried]
@@ -348,11 +331,7 @@ def _block_optimum(problem: GraphProblem, ops: list[str], budget_bytes: int, *, 
                          time_limit_s=max(1.0, time_limit_s - (time.perf_counter() - began)))
         if runs is None:
             return None
-        count: dict[str, int] = {}
-        for t, _, _ in runs:
-            if t in sub.readers:
-                count[t] = count.get(t, 0) + 1
-        cost = sum(sub.sizes[t] * (k - 1 + (k > 1)) for t, k in count.items())
+        cost = run_bytes(sub, runs)
         best = cost if best is None else min(best, cost)
         if best <= floor:
             break

@@ -21,11 +21,14 @@ from hwcodesign.mapper.graph.ilp import Solver, plan_ilp
 from hwcodesign.mapper.graph.plan import Plan
 from hwcodesign.mapper.graph.problem import GraphProblem
 from hwcodesign.mapper.graph.relaxed import plan_relaxed
+from hwcodesign.mapper.graph.reorder import improve_order
 
-__all__ = ["plan_methods", "plan_best_ilp", "WHOLE_ILP_OPS"]
+__all__ = ["plan_methods", "plan_best_ilp", "WHOLE_ILP_OPS", "REORDER_SHARE"]
 
 #: Graphs with at most this many operators are solved as one ILP (free order); larger ones by `plan_divide`.
 WHOLE_ILP_OPS = 16
+#: The share of the time limit the local search over orders (`improve_order`) may take before the other searches.
+REORDER_SHARE = 0.4
 
 
 def _unique_order(problem: GraphProblem) -> bool:
@@ -39,8 +42,9 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
     """The plan named ``'ilp'``: one free-order ILP up to `WHOLE_ILP_OPS` operators, else the best of several searches.
 
     For larger graphs, each within a share of ``time_limit_s``: relax and lay out
-    (`plan_relaxed`) on the minimum-peak order, the best baseline's order and the
-    workload's; divide and conquer with fixed windows on the minimum-peak order, then,
+    (`plan_relaxed`) on the minimum-peak order, then, if that falls short of the bound,
+    on that order improved by `improve_order` (within `REORDER_SHARE` of the time left),
+    the best baseline's order and the workload's; divide and conquer with fixed windows on the minimum-peak order, then,
     when the order is not unique, with windows that reorder their operators (``free``),
     then with fixed windows on the best baseline's order. Divide and conquer is
     skipped when the time left is under a second per window (then relax and lay out has
@@ -71,9 +75,9 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
     def done() -> bool:
         return min(p.non_compulsory_bytes for p, _ in found) <= bound
 
+    unique = _unique_order(problem)
     # divide and conquer gives each window at least a second: skip it when the limit cannot pay for its windows
     windows = -(-len(problem.order) // segment_ops)
-    unique = _unique_order(problem)
     runs = [(orders[0], "fixed")] + ([] if unique else [(orders[0], "free")]) + [(o, "fixed") for o in orders[1:2]]
     if left() < 2 * windows:
         runs = []
@@ -84,6 +88,14 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
                             time_limit_s=left((0.35 if runs else 1.0) / (len(orders) - i)))
         if plan is not None:
             found.append((plan, "relaxed"))
+        if i == 0 and not unique and not done():  # the minimum-peak order falls short: search near it
+            better = improve_order(problem, budget_bytes, order, stop_at=bound, time_limit_s=left(REORDER_SHARE))
+            if better != order:
+                plan = plan_relaxed(problem, budget_bytes, order=better, stop_at=bound,
+                                    time_limit_s=left((0.35 if runs else 1.0) / (len(orders) - i)))
+                if plan is not None:
+                    found.append((plan, "relaxed/reordered"))
+                    runs[:1] = [(better, "fixed")] if runs else []
     for i, (order, mode) in enumerate(runs):
         if done() or left() < windows:
             break

@@ -49,7 +49,7 @@ from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.graph.plan import Placement, Plan, compact, unfit_plan
 from hwcodesign.mapper.graph.problem import GraphProblem
 
-__all__ = ["plan_relaxed", "evictions", "layout", "repair_layout", "no_spill_layout_bytes", "LAYOUTS", "TIGHTENINGS"]
+__all__ = ["plan_relaxed", "evictions", "run_bytes", "layout", "repair_layout", "no_spill_layout_bytes", "LAYOUTS", "TIGHTENINGS"]
 
 Run = tuple[str, int, int]  # tensor, first step, last step
 
@@ -130,6 +130,25 @@ def evictions(problem: GraphProblem, order: Sequence[str], capacity: Sequence[in
         if op not in readers:
             runs.append((op, step[op], step[op]))
     return runs
+
+
+def run_bytes(problem: GraphProblem, runs: Sequence[Run]) -> int:
+    """Non-compulsory bytes of residency ``runs``: an intermediate with ``k > 1`` runs is stored once, reloaded ``k - 1`` times.
+
+    Examples
+    --------
+    >>> from hwcodesign.mapper.graph.problem import GraphProblem
+    >>> p = GraphProblem.from_edges("skip", [("a", 8, (), 0, 8), ("b", 8, ("a",), 0, 0), ("c", 8, ("b",), 0, 0),
+    ...                                      ("d", 1, ("a", "c"), 0, 0)])
+    >>> run_bytes(p, [("a", 0, 1), ("a", 3, 3), ("b", 1, 2), ("c", 2, 3), ("d", 3, 3)])  # 'a' stored and reloaded
+    16
+    """
+    count: dict[str, int] = {}
+    readers = problem.readers
+    for tensor, _, _ in runs:
+        if tensor in readers:
+            count[tensor] = count.get(tensor, 0) + 1
+    return sum(problem.sizes[t] * (k - 1 + (k > 1)) for t, k in count.items())
 
 
 #: How `plan_relaxed` lowers the capacity after a layout overflows: at the overflowing steps, keeping the layout's
