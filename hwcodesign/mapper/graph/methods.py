@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from hwcodesign.core.errors import ConfigError
+from hwcodesign.core.checks import require_int
 from hwcodesign.mapper.graph.baselines import BASELINES, plan_baseline
 from hwcodesign.mapper.graph.bound import traffic_lower_bound
 from hwcodesign.mapper.graph.divide import plan_divide
@@ -62,6 +62,9 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
     def left(fraction: float = 1.0) -> float:
         return max(1.0, fraction * (time_limit_s - (time.perf_counter() - began)))
 
+    def out_of_time() -> bool:
+        return time.perf_counter() - began >= time_limit_s
+
     baselines = [plan_baseline(problem, budget_bytes, order=o, allocator=a, replacement=r)  # type: ignore[arg-type]
                  for o, a, r in (m.split("/") for m in BASELINES)]
     feasible = [p for p in baselines if p.feasible]
@@ -82,13 +85,13 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
     if left() < 2 * windows:
         runs = []
     for i, order in enumerate(orders):
-        if done():
+        if done() or out_of_time():
             break
         plan = plan_relaxed(problem, budget_bytes, order=order, stop_at=bound,
                             time_limit_s=left((0.35 if runs else 1.0) / (len(orders) - i)))
         if plan is not None:
             found.append((plan, "relaxed"))
-        if i == 0 and not unique and not done():  # the minimum-peak order falls short: search near it
+        if i == 0 and not unique and not done() and not out_of_time():  # the minimum-peak order falls short: search near it
             better = improve_order(problem, budget_bytes, order, stop_at=bound, time_limit_s=left(REORDER_SHARE))
             if better != order:
                 plan = plan_relaxed(problem, budget_bytes, order=better, stop_at=bound,
@@ -116,8 +119,7 @@ def plan_best_ilp(problem: GraphProblem, budget_bytes: int, *, solver: Solver = 
 def plan_methods(problem: GraphProblem, budget_bytes: int, *, solver: Solver = "cbc", time_limit_s: float = 60.0,
                  segment_ops: int = 16) -> dict[str, Plan]:
     """``{'ilp': plan_best_ilp(...), '<order>/<allocator>/<replacement>': plan_baseline(...), ...}``."""
-    if isinstance(budget_bytes, bool) or not isinstance(budget_bytes, int) or budget_bytes < 1:
-        raise ConfigError(f"The 'budget_bytes' must be an int >= 1. Got {budget_bytes!r}.")
+    require_int("budget_bytes", budget_bytes, low=1)
     out = {"ilp": plan_best_ilp(problem, budget_bytes, solver=solver, time_limit_s=time_limit_s,
                                 segment_ops=segment_ops)}
     for name in BASELINES:
