@@ -14,6 +14,13 @@ excess: on a path of tensors from an ancestor of ``o`` through operators unorder
 ``o`` to a descendant, one tensor is live when ``o`` runs (the one whose next reader on
 the path has not run), so the smallest one of each path (disjoint paths) adds to it.
 
+*Pairs*: for two operators ``a`` and ``b`` that no path orders, every order runs one
+of them first. If ``a`` runs first, ``b`` and its descendants run after ``a`` and ``a``
+and its ancestors before ``b``, so more paths cross each of them (a dead branch, an
+output nobody reads, then holds a tensor of the main chain live when it runs, or the
+other way round). An order variable per pair charges those extra paths to the rows of
+the order it picks.
+
 The bound is the optimum of the covering ILP: choose which tensors are ever evicted
 (``z_i``) so that every operator's excess is covered, at ``size_i`` per store and per
 reload. When a tensor's uses form a chain (each an ancestor of the next), the gaps
@@ -100,14 +107,16 @@ def _relatives(problem: GraphProblem) -> tuple[dict[str, int], list[int], list[i
     return index, anc, desc
 
 
-def _crossing_paths(readers: dict[str, tuple[str, ...]], i: int, index: dict[str, int], anc: list[int],
-                    desc: list[int], starts: list[str], taken: set[str]) -> list[list[str]]:
-    """Disjoint paths of tensors from an ancestor of operator ``i`` through operators unordered with it to a descendant.
+def _crossing_paths(readers: dict[str, tuple[str, ...]], i: int, index: dict[str, int], before: int, after: int,
+                    starts: list[str], taken: set[str]) -> list[list[str]]:
+    """Disjoint paths of tensors from an operator run before operator ``i`` through others to one run after it.
 
-    In any order, when ``i`` runs, one tensor of each path is made and not yet read by the
-    next operator of the path, so it is live. The paths begin at ``starts`` (outputs of
-    ancestors), avoid ``taken`` (the forced-live tensors and the inputs of ``i``) and each
-    other; they are found greedily, depth first.
+    ``before`` and ``after`` are bitsets of operators that run before and after ``i`` (in
+    every order considered: its ancestors and descendants, or more when the order of a
+    pair is fixed). When ``i`` runs, one tensor of each path is made and not yet read by
+    the next operator of the path, so it is live. The paths begin at ``starts`` (outputs
+    of operators run before), avoid ``taken`` (the forced-live tensors and the paths
+    already counted) and each other; they are found greedily, depth first.
     """
     used = set(taken)
     paths = []
@@ -118,16 +127,60 @@ def _crossing_paths(readers: dict[str, tuple[str, ...]], i: int, index: dict[str
         while stack:
             path = stack.pop()
             nxt = [r for r in readers.get(path[-1], ()) if r not in used]
-            if any(desc[i] >> index[r] & 1 for r in nxt):
+            if any(after >> index[r] & 1 for r in nxt):
                 paths.append(path)
                 used.update(path)
                 break
             for r in nxt:
                 j = index[r]
-                if r in readers and j != i and not (anc[i] >> j & 1 or desc[i] >> j & 1):
+                if r in readers and j != i and not (before >> j & 1 or after >> j & 1):
                     used.add(r)  # each operator is tried on one path only, so the paths stay disjoint
                     stack.append(path + [r])
     return paths
+
+
+def _pair_rows(near: dict[int, tuple[int, set[str], list, list[str]]], readers: dict[str, tuple[str, ...]],
+               index: dict[str, int], anc: list[int], desc: list[int], sizes: dict[str, int],
+               deadline: float) -> list[tuple]:
+    """Rows for pairs of unordered operators ``a``, ``b``: each order of the pair adds paths crossing both.
+
+    When ``a`` runs before ``b``, ``b`` and its descendants run after ``a``, and ``a`` and
+    its ancestors before ``b``: more paths of tensors cross each of them (those ending at
+    ``b``'s side, those starting from ``a``'s). ``near`` holds, per operator that may be
+    squeezed, its excess, the tensors already counted (forced live or on a path), its
+    cover and the tensors that may be live when it runs (made by an operator not after
+    it, not read by it, read by one not before it). Each pair gets an order variable; a
+    row is (operator, excess, cover, (key, extra bytes, True: charged when ``a`` runs
+    first, False: when ``b`` does)). Pairs not reached by ``deadline`` (a
+    `time.perf_counter` value) get no rows: fewer rows only weaken the bound.
+    """
+    out = []
+    ops = sorted(near)
+    for k, a in enumerate(ops):
+        if time.perf_counter() > deadline:
+            break
+        for b in ops[k + 1:]:
+            if anc[b] >> a & 1:
+                continue
+            rows = []
+            for first, (x, y) in ((True, (a, b)), (False, (b, a))):
+                # x runs before y: x gains y's side after it, y gains x's side before it
+                for i, before, after in ((x, anc[x], desc[x] | desc[y] | 1 << y), (y, anc[y] | anc[x] | 1 << x, desc[y])):
+                    excess, taken, cover, maybe = near[i]
+                    starts = [t for t in maybe if before >> index[t] & 1 and t not in taken
+                              and any(not before >> index[r] & 1 for r in readers[t])]
+                    if excess + sum(sizes[t] for t in starts) <= 0:  # each path adds at most its first tensor
+                        continue
+                    paths = _crossing_paths(readers, i, index, before, after, starts, taken)
+                    extra = sum(min(sizes[t] for t in path) for path in paths)
+                    if excess + extra > 0:
+                        rows.append((i, excess, cover + [(t, None) for path in paths for t in path],
+                                     ((a, b), extra, first)))
+                if not rows:  # the first order of the pair squeezes nothing: the pair adds nothing
+                    break
+            if len({row[3][2] for row in rows}) == 2:  # both orders of the pair squeeze some operator
+                out += rows
+    return out
 
 
 def traffic_lower_bound(problem: GraphProblem, budget_bytes: int, *, time_limit_s: float = 30.0) -> TrafficBound:
@@ -136,8 +189,9 @@ def traffic_lower_bound(problem: GraphProblem, budget_bytes: int, *, time_limit_
     See the module docstring. ``budget_bytes`` must be at least the largest operator
     footprint (below it no plan exists). The covering ILPs are solved with CBC within
     ``time_limit_s`` (when that is not enough, their LP relaxations give the bound); the
-    orders of blocks are tried within half of it (a block not finished keeps its
-    covering bound).
+    pairs of unordered operators are searched within a quarter of it (pairs not reached
+    add no rows) and the orders of blocks tried within half of it (a block not finished
+    keeps its covering bound).
     """
     if isinstance(budget_bytes, bool) or not isinstance(budget_bytes, int) or budget_bytes < 1:
         raise ConfigError(f"The 'budget_bytes' must be an int >= 1. Got {budget_bytes!r}.")
@@ -160,7 +214,8 @@ def traffic_lower_bound(problem: GraphProblem, budget_bytes: int, *, time_limit_
     use_mask = {t: sum(1 << i for i in u) for t, u in uses.items()}
     read_mask = {t: sum(1 << index[r] for r in rs) for t, rs in readers.items()}
     # per squeezed operator: its excess and the (tensor, gap) it may evict; gap None: order-dependent
-    rows: list[tuple[int, list[tuple[str, int | None]]]] = []
+    rows: list[tuple[int, int, list[tuple[str, int | None]], tuple | None]] = []
+    near: dict[int, tuple[int, set[str], list, list[str]]] = {}  # full enough that a pair may squeeze it
     for i, op in enumerate(problem.order):
         forced, starts = [], []
         for t in readers:
@@ -170,12 +225,13 @@ def traffic_lower_bound(problem: GraphProblem, budget_bytes: int, *, time_limit_
                 elif anc[i] >> index[t] & 1 and read_mask[t] & ~anc[i]:
                     starts.append(t)  # made before i, and read by an operator unordered with it
         excess = problem.footprint(op) + sum(sizes[t] for t in forced) - budget_bytes
-        if excess + sum(sizes[t] for t in starts) <= 0:  # each path adds at most its first tensor
+        # what may be live at i in some order: made by an operator not after it, read by one not before it
+        maybe = [t for t in readers if t not in forced and not desc[i] >> index[t] & 1 and i != index[t]
+                 and not read_mask[t] >> i & 1 and read_mask[t] & ~anc[i]]
+        if excess + sum(sizes[t] for t in maybe) <= 0:
             continue
-        paths = _crossing_paths(readers, i, index, anc, desc, starts, set(forced))
+        paths = _crossing_paths(readers, i, index, anc[i], desc[i], starts, set(forced))
         excess += sum(min(sizes[t] for t in path) for path in paths)
-        if excess <= 0:
-            continue
         cover = [(t, None) for path in paths for t in path]
         for t in forced:
             gap = None
@@ -183,15 +239,18 @@ def traffic_lower_bound(problem: GraphProblem, budget_bytes: int, *, time_limit_
                 u = uses[t]
                 gap = next((j for j in range(1, len(u)) if anc[i] >> u[j - 1] & 1 and desc[i] >> u[j] & 1), None)
             cover.append((t, gap))
-        rows.append((i, excess, cover))
+        if excess > 0:
+            rows.append((i, excess, cover, None))
+        near[i] = (excess, set(forced) | {t for path in paths for t in path}, cover, maybe)
+    rows += _pair_rows(near, readers, index, anc, desc, sizes, began + time_limit_s / 4)
     peak_bound = problem.min_peak().bound_bytes
     peak_bytes = 2 * max(0, peak_bound - budget_bytes)
     multi = {t for t in readers if chain[t] and len(uses[t]) > 2}  # chains of more than one gap
     blocks = _blocks(problem, anc, desc, uses)
     block_of = {i: b for b, ops in enumerate(blocks) for i in ops}
     per_block: dict[int, list] = {}
-    for i, excess, cover in rows:
-        per_block.setdefault(block_of[i], []).append((excess, cover))
+    for i, excess, cover, pair in rows:
+        per_block.setdefault(block_of[i], []).append((excess, cover, pair))
     cover_bytes = enum_bytes = 0
     proven = True
     for b, ops in enumerate(blocks):
@@ -205,18 +264,26 @@ def traffic_lower_bound(problem: GraphProblem, budget_bytes: int, *, time_limit_
                                time_limit_s=spare) if spare > 0 and _may_squeeze(problem, ops, budget_bytes,
                                                                                   anc, desc, uses) else None
         enum_bytes += value if exact is None else max(value, exact)
-    return TrafficBound(budget_bytes, max(enum_bytes, peak_bytes), cover_bytes, peak_bytes, proven, len(rows),
+    return TrafficBound(budget_bytes, max(enum_bytes, peak_bytes), cover_bytes, peak_bytes, proven,
+                        sum(pair is None for *_, pair in rows),
                         time.perf_counter() - began)
 
 
 def _cover(rows: list, sizes: dict[str, int], multi: set[str], time_limit_s: float) -> tuple[int, bool]:
-    """The covering ILP over ``rows`` (excess, [(tensor, gap)]): its optimum, or its LP relaxation's; proven?"""
+    """The covering ILP over ``rows`` (excess, [(tensor, gap)], pair): its optimum, or its LP relaxation's; proven?
+
+    ``pair`` is None or (key, extra, first): the row needs ``extra`` more bytes when the
+    pair's order variable is 1 (``first``) or 0 (not ``first``).
+    """
     import pulp
 
     prob = pulp.LpProblem("traffic_bound", pulp.LpMinimize)
     z: dict[str, pulp.LpVariable] = {}
     g: dict[str, dict[int, pulp.LpVariable]] = {}
-    for _, cover in rows:
+    y: dict[tuple, pulp.LpVariable] = {}
+    for _, cover, pair in rows:
+        if pair is not None:
+            y.setdefault(pair[0], pulp.LpVariable(f"y_{len(y)}", cat="Binary"))
         for t, gap in cover:
             z.setdefault(t, pulp.LpVariable(f"z_{len(z)}", cat="Binary"))
             if t in multi and gap is not None and gap not in g.setdefault(t, {}):
@@ -234,9 +301,13 @@ def _cover(rows: list, sizes: dict[str, int], multi: set[str], time_limit_s: flo
         prob += pulp.lpSum(gaps) + other >= var
         cost.append(sizes[t] * (var + pulp.lpSum(gaps) + other))
     prob += pulp.lpSum(cost)
-    for excess, cover in rows:
+    for excess, cover, pair in rows:
+        need = excess
+        if pair is not None:
+            key, extra, first = pair
+            need = excess + extra * (y[key] if first else 1 - y[key])
         prob += pulp.lpSum(sizes[t] * (g[t][gap] if t in multi and gap is not None else z[t])
-                           for t, gap in cover) >= excess
+                           for t, gap in cover) >= need
     prob.solve(pulp.PULP_CBC_CMD(timeLimit=max(1.0, time_limit_s), msg=False))
     if prob.sol_status == pulp.LpSolutionOptimal and prob.status == pulp.LpStatusOptimal:
         return round(pulp.value(prob.objective)), True
