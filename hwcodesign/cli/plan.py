@@ -30,8 +30,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     best = min(baseline) if baseline else None
     ilp = plans["ilp"]
     reduction = (1 - ilp.non_compulsory_bytes / best if ilp.feasible and best else None)
-    tight = max(problem.footprint(op) for op in problem.order)
-    bound = traffic_lower_bound(problem, budget, time_limit_s=args.time_limit).bound_bytes if budget >= tight else None
+    bound = (traffic_lower_bound(problem, budget, time_limit_s=args.time_limit).bound_bytes
+             if budget >= problem.largest_footprint else None)
     if args.out:
         data = {"workload": workload.name, "budget_bytes": budget, "budget": args.budget,
                 "compulsory_bytes": problem.compulsory_bytes, "solver": args.solver,

@@ -65,6 +65,7 @@ import math
 import time
 from dataclasses import dataclass
 
+from hwcodesign.core.checks import require_int
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper.graph.problem import GraphProblem
 
@@ -193,9 +194,8 @@ def traffic_lower_bound(problem: GraphProblem, budget_bytes: int, *, time_limit_
     add no rows) and the orders of blocks tried within half of it (a block not finished
     keeps its covering bound).
     """
-    if isinstance(budget_bytes, bool) or not isinstance(budget_bytes, int) or budget_bytes < 1:
-        raise ConfigError(f"The 'budget_bytes' must be an int >= 1. Got {budget_bytes!r}.")
-    tight = max(problem.footprint(op) for op in problem.order)
+    require_int("budget_bytes", budget_bytes, low=1)
+    tight = problem.largest_footprint
     if budget_bytes < tight:
         raise ConfigError(f"The 'budget_bytes' of a traffic bound must be at least the largest operator footprint, "
                           f"{tight} bytes. Got {budget_bytes}.")

@@ -194,7 +194,7 @@ def min_peak_order(problem: GraphProblem, *, max_states: int = 20_000, beam_widt
     require_int("max_states", max_states, low=1, where="argument of min_peak_order")
     require_int("beam_width", beam_width, low=1, where="argument of min_peak_order")
     dag = _Dag(problem)
-    floor = max(problem.footprint(op) for op in problem.order)
+    floor = problem.largest_footprint
     peak, order = min((max(problem.resident_without_spills(o)), o) for o in (problem.order, _greedy_order(problem)))
     # a short search first: most graphs finish in it, and then the beam costs nothing
     bound, better, finished = _search(dag, floor, peak, min(max_states, _FIRST_STATES))

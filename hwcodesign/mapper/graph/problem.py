@@ -158,6 +158,11 @@ class GraphProblem:
         return sum(self.sizes[t] for t in self.needs(op)) + self.sizes[op]
 
     @property
+    def largest_footprint(self) -> int:
+        """The largest `footprint` of any operator: every plan needs that much at one step (the ``tight`` budget)."""
+        return max(self.footprint(op) for op in self.order)
+
+    @property
     def compulsory_bytes(self) -> int:
         """DRAM bytes every plan moves: weights and network inputs loaded once, network outputs stored once."""
         return sum(self.sizes[t] for t in self.transients) + sum(self.sizes[t] for t in self.network_outputs)
@@ -206,7 +211,7 @@ class GraphProblem:
         """Scratchpad bytes of the ``tight``, ``peak`` or ``mid`` budget (see the module docstring)."""
         if name not in BUDGETS:
             raise ConfigError(f"The 'budget' must be one of {', '.join(map(repr, BUDGETS))}. Got {name!r}.")
-        tight = max(self.footprint(op) for op in self.order)
+        tight = self.largest_footprint
         if name == "tight":
             return tight
         peak = self.min_peak().peak_bytes

@@ -101,7 +101,7 @@ def window_cost(problem: GraphProblem, order: Sequence[str], lo: int, window: Se
     step = {op: i for i, op in enumerate(order)}
     step.update({op: lo + k for k, op in enumerate(window)})
     uses = {t: sorted(step[r] for r in rs) for t, rs in readers.items()}
-    resident = {t for op in order[:lo] if op in readers for t in (op,) if uses[t][-1] >= lo}
+    resident = {op for op in order[:lo] if op in readers and uses[op][-1] >= lo}
     stored: set[str] = set()
     cost = 0
     for k, op in enumerate(window):
@@ -150,9 +150,10 @@ def improve_order(problem: GraphProblem, budget_bytes: int, order: Sequence[str]
             if orders is None or len(orders) < 2:
                 continue
             estimate = window_cost(problem, order, lo, current, budget_bytes)
-            best = min(orders, key=lambda w: window_cost(problem, order, lo, w, budget_bytes))
-            if window_cost(problem, order, lo, best, budget_bytes) >= estimate:
+            best_cost, k = min((window_cost(problem, order, lo, w, budget_bytes), k) for k, w in enumerate(orders))
+            if best_cost >= estimate:
                 continue
+            best = orders[k]
             candidate = order[:lo] + best + order[lo + window_ops:]
             left = time_limit_s - (time.perf_counter() - began)
             exact = sizes_only_bytes(problem, candidate, budget_bytes, time_limit_s=max(1.0, left))
