@@ -55,3 +55,28 @@ def test_search_finds_zigzags_energy_best_mapping_or_better():
     ours = map_layer(operator_of(layer), acc, objective="energy", seed=0, cost=cost, padding=True)
     assert ours.feasible
     assert ours.record["energy_pj"] <= theirs_pj * (1 + 1e-12)
+
+
+def test_zigzag_latency_below_the_dram_port_bound_caps_the_no_worse_share():
+    # ResNet-18 layer2.0.downsample.0 (1x1 conv, stride 2, 64 -> 128 channels, 56x56 -> 28x28) on ZigZag's
+    # tpu_like: every mapping must read the 64 x 28 x 28 input words its windows reach (stride 2 skips the
+    # others), the 128 x 64 weights and write the 128 x 28 x 28 8-bit outputs through the one 64-bit DRAM port,
+    # by hand (50 176 + 8 192 + 100 352) B / 8 B per cycle = 19 840 cycles. ZigZag's stored best is below it.
+    sys.path.insert(0, str(ROOT / "benchmarks" / "zigzag"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_mapper_vs_zigzag import attainable_line, physical_bounds, read_zigzag
+    from networks import get_network
+
+    layer = next(x for x in get_network("resnet18") if x.name == "layer2.0.downsample.0")
+    latency_bound, energy_bound = physical_bounds(layer, "tpu_like")
+    assert latency_bound == (64 * 28 * 28 + 128 * 64 + 128 * 28 * 28) / 8 == 19_840
+    assert energy_bound > layer.macs * 0.04
+    assert float(read_zigzag("resnet18", "tpu_like")[layer.name]["min_latency_cycles"]) < latency_bound
+
+    def row(ours, zz, bound):
+        return {"ours_latency_cycles": ours, "zigzag_latency_cycles": zz, "latency_bound_cycles": bound,
+                "ours_energy_pj": 1.0, "zigzag_energy_pj": 1.0, "energy_bound_pj": 1.0}
+    # one pair below the bound (no mapping reaches it), one reachable and met, one reachable and missed
+    line = attainable_line([row(20.0, 18.0, 19.0), row(10.0, 12.0, 9.0), row(11.0, 10.0, 9.0)])
+    assert "below the physical bound on 1 of 3, so at most 66.7% can be no worse" in line
+    assert "ours is no worse on 1 of the 2 others (50.0%)" in line
