@@ -326,8 +326,10 @@ def _solve(lat: list[list[int | None]], options: Sequence[Sequence[HAOConfig]], 
            objective: str, time_limit_s: float) -> tuple[tuple[int, ...] | None, str]:
     import pulp  # imported here: no solver work at import time
 
+    from hwcodesign.mapper.lp import cbc, variable
+
     prog = pulp.LpProblem("hao", pulp.LpMinimize)
-    x = [{c: pulp.LpVariable(f"x_{k}_{c}", cat="Binary") for c, v in enumerate(row) if v is not None}
+    x = [{c: variable(prog, f"x_{k}_{c}", cat="Binary") for c, v in enumerate(row) if v is not None}
          for k, row in enumerate(lat)]
     for xk in x:
         prog += pulp.lpSum(xk.values()) == 1
@@ -335,13 +337,13 @@ def _solve(lat: list[list[int | None]], options: Sequence[Sequence[HAOConfig]], 
         prog += pulp.lpSum(options[k][c].usage().get(name, 0.0) * v for k, xk in enumerate(x)
                            for c, v in xk.items()) <= bound
     if objective == "max":
-        t = pulp.LpVariable("latency", lowBound=0)
+        t = variable(prog, "latency", lowBound=0)
         for k, xk in enumerate(x):
             prog += t >= pulp.lpSum(lat[k][c] * v for c, v in xk.items())
         prog += t
     else:
         prog += pulp.lpSum(lat[k][c] * v for k, xk in enumerate(x) for c, v in xk.items())
-    prog.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapAbs=0.5))
+    prog.solve(cbc(msg=False, timeLimit=time_limit_s, gapAbs=0.5))
     solution = prog.sol_status
     if solution == pulp.LpSolutionInfeasible or pulp.LpStatus[prog.status] == "Infeasible":
         return None, "infeasible"

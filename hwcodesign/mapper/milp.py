@@ -59,6 +59,8 @@ def milp_tiling(problem: Problem, av: ArchView, *, time_limit_s: float = 10.0,
     """Solve for tile factors; return a batch of one mapping (canonical loop order) or ``None``."""
     import pulp  # imported here: no solver work at import time
 
+    from hwcodesign.mapper.lp import cbc, variable
+
     levels, dims = len(av.level_names), len(problem.dims)
     spatial_n = len(av.spatial_sizes)
     allowed = allowed_mask(problem, av)
@@ -71,7 +73,7 @@ def milp_tiling(problem: Problem, av: ArchView, *, time_limit_s: float = 10.0,
             logs[(d, i)] = math.log(p)
             options = [k for k, (kind, j) in enumerate(slots) if kind == "t" or allowed[j, d]]
             for k in options:
-                x[(d, i, k)] = pulp.LpVariable(f"x_{d}_{i}_{k}", cat="Binary")
+                x[(d, i, k)] = variable(prog, f"x_{d}_{i}_{k}", cat="Binary")
             prog += pulp.lpSum(x[(d, i, k)] for k in options) == 1
     def log_in(d: int, ks: list[int]) -> pulp.LpAffineExpression:
         return pulp.lpSum(logs[(dd, i)] * v for (dd, i, k), v in x.items() if dd == d and k in ks)
@@ -95,7 +97,7 @@ def milp_tiling(problem: Problem, av: ArchView, *, time_limit_s: float = 10.0,
                 onchip_logs.append(expr)
     parallel = pulp.lpSum(log_in(d, list(range(spatial_n))) for d in range(dims))
     prog += -parallel - reuse_weight * pulp.lpSum(onchip_logs)
-    status = prog.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s))
+    status = prog.solve(cbc(msg=False, timeLimit=time_limit_s))
     if pulp.LpStatus[status] != "Optimal":
         return None
     temporal = np.ones((1, levels, dims), dtype=np.int64)

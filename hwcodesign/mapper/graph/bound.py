@@ -277,17 +277,19 @@ def _cover(rows: list, sizes: dict[str, int], multi: set[str], time_limit_s: flo
     """
     import pulp
 
+    from hwcodesign.mapper.lp import cbc, variable
+
     prob = pulp.LpProblem("traffic_bound", pulp.LpMinimize)
     z: dict[str, pulp.LpVariable] = {}
     g: dict[str, dict[int, pulp.LpVariable]] = {}
     y: dict[tuple, pulp.LpVariable] = {}
     for _, cover, pair in rows:
         if pair is not None:
-            y.setdefault(pair[0], pulp.LpVariable(f"y_{len(y)}", cat="Binary"))
+            y.setdefault(pair[0], variable(prob, f"y_{len(y)}", cat="Binary"))
         for t, gap in cover:
-            z.setdefault(t, pulp.LpVariable(f"z_{len(z)}", cat="Binary"))
+            z.setdefault(t, variable(prob, f"z_{len(z)}", cat="Binary"))
             if t in multi and gap is not None and gap not in g.setdefault(t, {}):
-                g[t][gap] = pulp.LpVariable(f"g_{len(z)}_{gap}", cat="Binary")
+                g[t][gap] = variable(prob, f"g_{len(z)}_{gap}", cat="Binary")
     cost = []
     for t, var in z.items():
         if t not in multi:
@@ -297,7 +299,7 @@ def _cover(rows: list, sizes: dict[str, int], multi: set[str], time_limit_s: flo
         gaps = list(g.get(t, {}).values())
         for v in gaps:
             prob += v <= var
-        other = pulp.LpVariable(f"o_{len(cost)}", 0)  # reloads in the gaps with no variable
+        other = variable(prob, f"o_{len(cost)}", 0)  # reloads in the gaps with no variable
         prob += pulp.lpSum(gaps) + other >= var
         cost.append(sizes[t] * (var + pulp.lpSum(gaps) + other))
     prob += pulp.lpSum(cost)
@@ -308,12 +310,12 @@ def _cover(rows: list, sizes: dict[str, int], multi: set[str], time_limit_s: flo
             need = excess + extra * (y[key] if first else 1 - y[key])
         prob += pulp.lpSum(sizes[t] * (g[t][gap] if t in multi and gap is not None else z[t])
                            for t, gap in cover) >= need
-    prob.solve(pulp.PULP_CBC_CMD(timeLimit=max(1.0, time_limit_s), msg=False))
+    prob.solve(cbc(timeLimit=max(1.0, time_limit_s), msg=False))
     if prob.sol_status == pulp.LpSolutionOptimal and prob.status == pulp.LpStatusOptimal:
         return round(pulp.value(prob.objective)), True
     for v in prob.variables():  # the LP relaxation's optimum bounds the ILP's
         v.cat = pulp.LpContinuous
-    prob.solve(pulp.PULP_CBC_CMD(msg=False))
+    prob.solve(cbc(msg=False))
     return math.ceil(pulp.value(prob.objective) - 1e-6), False
 
 

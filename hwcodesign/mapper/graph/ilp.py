@@ -99,8 +99,10 @@ class WindowResult:
 def _solver(name: str, time_limit_s: float, log: Path, *, warm: bool) -> Any:
     import pulp
 
+    from hwcodesign.mapper.lp import cbc
+
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(timeLimit=time_limit_s, msg=False, logPath=str(log), warmStart=warm)
+        return cbc(timeLimit=time_limit_s, msg=False, logPath=str(log), warmStart=warm)
     if name == "highs":
         try:
             import highspy  # noqa: F401
@@ -189,6 +191,8 @@ def solve_window(problem: GraphProblem, budget_bytes: int, window: Window, *, mo
     """Solve the ILP over ``window`` (see the module docstring); offsets are not yet integer."""
     import pulp
 
+    from hwcodesign.mapper.lp import variable
+
     began = time.perf_counter()
     ops = list(window.ops)
     n = len(ops)
@@ -220,7 +224,7 @@ def solve_window(problem: GraphProblem, budget_bytes: int, window: Window, *, mo
     x: dict[tuple[str, int], Any] = {}
     for op in ops:
         for t in range(lo_op[op], hi_op[op] + 1):
-            x[op, t] = 1 if lo_op[op] == hi_op[op] else pulp.LpVariable(f"x_{pos_in[op]}_{t}", cat="Binary")
+            x[op, t] = 1 if lo_op[op] == hi_op[op] else variable(prob, f"x_{pos_in[op]}_{t}", cat="Binary")
     if not (window.fixed or mode == "fixed"):
         for op in ops:
             prob += pulp.lpSum(x[op, t] for t in range(lo_op[op], hi_op[op] + 1)) == 1
@@ -258,20 +262,20 @@ def solve_window(problem: GraphProblem, budget_bytes: int, window: Window, *, mo
         if hi < lo:
             continue
         if not stored and mode != "min_peak":
-            spill[tensor] = pulp.LpVariable(f"s_{j}", cat="Binary")
+            spill[tensor] = variable(prob, f"s_{j}", cat="Binary")
             cost.append(sizes[tensor] * spill[tensor])
         st = 1 if stored else spill.get(tensor, 0)
         for t in range(lo, hi + 1):
             created = 0 if carried else xs(tensor, t)
             terms = [created]
             if t > lo or (carried and window.carry_in[tensor] is not None):
-                k[tensor, t] = pulp.LpVariable(f"k_{j}_{t}", cat="Binary")
+                k[tensor, t] = variable(prob, f"k_{j}_{t}", cat="Binary")
                 terms.append(k[tensor, t])
                 if t > lo:
                     prob += k[tensor, t] <= r[tensor, t - 1]
             can_load = mode != "min_peak" and (stored or carried or t > lo) and (stored or tensor in spill)
             if can_load:
-                ld[tensor, t] = pulp.LpVariable(f"l_{j}_{t}", cat="Binary")
+                ld[tensor, t] = variable(prob, f"l_{j}_{t}", cat="Binary")
                 terms.append(ld[tensor, t])
                 cost.append(sizes[tensor] * ld[tensor, t])
                 if not stored:
@@ -280,7 +284,7 @@ def solve_window(problem: GraphProblem, budget_bytes: int, window: Window, *, mo
                     prob += ld[tensor, t] <= pulp.lpSum(xs(tensor, u) for u in range(lo, t))
             r[tensor, t] = pulp.lpSum(terms)
             prob += r[tensor, t] <= 1
-            a[tensor, t] = pulp.LpVariable(f"a_{j}_{t}", 0, max(0, B - sizes[tensor]))
+            a[tensor, t] = variable(prob, f"a_{j}_{t}", 0, max(0, B - sizes[tensor]))
             if (tensor, t) in k:
                 prev = a[tensor, t - 1] if t > lo else window.carry_in[tensor]
                 prob += a[tensor, t] - prev <= B * (1 - k[tensor, t])
@@ -302,8 +306,8 @@ def solve_window(problem: GraphProblem, budget_bytes: int, window: Window, *, mo
             singles[tensor] = op
         if op not in readers:
             singles[op] = op
-    b = {s: pulp.LpVariable(f"b_{i}", 0, max(0, B - sizes[s])) for i, s in enumerate(singles)}
-    peak = pulp.LpVariable("peak", 0, B) if mode == "min_peak" else None
+    b = {s: variable(prob, f"b_{i}", 0, max(0, B - sizes[s])) for i, s in enumerate(singles)}
+    peak = variable(prob, "peak", 0, B) if mode == "min_peak" else None
     top = peak if peak is not None else B
     # objects per step: (name, resident expression, offset variable)
     at_step: list[list[tuple[str, Any, Any]]] = [[] for _ in range(n)]
@@ -333,7 +337,7 @@ def solve_window(problem: GraphProblem, budget_bytes: int, window: Window, *, mo
                 key = (u, v) if same_op_singles else (u, v, t)
                 if key not in pair_var:
                     count += 1
-                    pair_var[key] = pulp.LpVariable(f"y_{count}", cat="Binary")
+                    pair_var[key] = variable(prob, f"y_{count}", cat="Binary")
                     pair_at[key] = (u, v, t)
                 elif same_op_singles:
                     continue

@@ -65,6 +65,8 @@ def evictions(problem: GraphProblem, order: Sequence[str], capacity: Sequence[in
     """
     import pulp
 
+    from hwcodesign.mapper.lp import cbc, variable
+
     sizes = problem.sizes
     step = {op: i for i, op in enumerate(order)}
     n = len(order)
@@ -95,8 +97,8 @@ def evictions(problem: GraphProblem, order: Sequence[str], capacity: Sequence[in
     else:
         prob = pulp.LpProblem("evictions", pulp.LpMinimize)
         for i, key in enumerate(keep):
-            keep[key] = pulp.LpVariable(f"k_{i}", cat="Binary")
-        spilled = {t: pulp.LpVariable(f"s_{i}", cat="Binary") for i, t in enumerate(dict.fromkeys(t for t, _ in keep))}
+            keep[key] = variable(prob, f"k_{i}", cat="Binary")
+        spilled = {t: variable(prob, f"s_{i}", cat="Binary") for i, t in enumerate(dict.fromkeys(t for t, _ in keep))}
         at_step: list[list] = [[] for _ in range(n)]
         for (t, j), var in keep.items():
             prob += spilled[t] >= 1 - var
@@ -112,7 +114,7 @@ def evictions(problem: GraphProblem, order: Sequence[str], capacity: Sequence[in
                  + pulp.lpSum(sizes[t] * var for t, var in spilled.items())
                  + pulp.lpSum(tie * (rank[key] if prefer == "early" else len(order) - rank[key]) * var
                               for key, var in keep.items()))
-        prob.solve(pulp.PULP_CBC_CMD(timeLimit=max(1.0, time_limit_s), msg=False))
+        prob.solve(cbc(timeLimit=max(1.0, time_limit_s), msg=False))
         if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) \
                 or proven and prob.sol_status != pulp.LpSolutionOptimal:
             return None
@@ -274,12 +276,14 @@ def _place_window(runs: Sequence[Run], sizes: Mapping[str, int], offsets: Sequen
     """``offsets`` with the runs living in steps ``lo..hi`` placed afresh by an ILP (see `repair_layout`), or None."""
     import pulp
 
+    from hwcodesign.mapper.lp import cbc, variable
+
     free = [i for i, (_, s, e) in enumerate(runs) if s <= hi and lo <= e]
     moved = set(free)
     if any(budget_bytes < sizes[runs[i][0]] for i in free):
         return None
     prob = pulp.LpProblem("layout", pulp.LpMinimize)
-    at = {i: pulp.LpVariable(f"a_{i}", 0, budget_bytes - sizes[runs[i][0]], cat="Integer") for i in free}
+    at = {i: variable(prob, f"a_{i}", 0, budget_bytes - sizes[runs[i][0]], cat="Integer") for i in free}
     prob += pulp.lpSum([])
     big = budget_bytes
     for k, i in enumerate(free):
@@ -287,7 +291,7 @@ def _place_window(runs: Sequence[Run], sizes: Mapping[str, int], offsets: Sequen
         size = sizes[runs[i][0]]
         for j in free[k + 1:]:  # y = 1: i below j
             if runs[j][1] <= e and s <= runs[j][2]:
-                y = pulp.LpVariable(f"y_{i}_{j}", cat="Binary")
+                y = variable(prob, f"y_{i}_{j}", cat="Binary")
                 prob += at[i] + size <= at[j] + big * (1 - y)
                 prob += at[j] + sizes[runs[j][0]] <= at[i] + big * y
         for j, (other, s2, e2) in enumerate(runs):
@@ -295,14 +299,14 @@ def _place_window(runs: Sequence[Run], sizes: Mapping[str, int], offsets: Sequen
                 continue
             below, above = offsets[j] - size >= 0, offsets[j] + sizes[other] + size <= budget_bytes
             if below and above:
-                y = pulp.LpVariable(f"z_{i}_{j}", cat="Binary")
+                y = variable(prob, f"z_{i}_{j}", cat="Binary")
                 prob += at[i] + size <= offsets[j] + big * (1 - y)
                 prob += at[i] >= offsets[j] + sizes[other] - big * y
             elif below or above:
                 prob += at[i] + size <= offsets[j] if below else at[i] >= offsets[j] + sizes[other]
             else:
                 return None
-    prob.solve(pulp.PULP_CBC_CMD(timeLimit=max(1.0, time_limit_s), msg=False))
+    prob.solve(cbc(timeLimit=max(1.0, time_limit_s), msg=False))
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         return None
     return [round(pulp.value(at[i]) or 0) if i in moved else o for i, o in enumerate(offsets)]
