@@ -268,6 +268,11 @@ class Accelerator(Spec):
         default=None, doc="The PE array's spatial unrolling; None: derived from pe_array (a systolic array).")
     clock_hz: float = spec_field(default=1e9, gt=0, unit="hz", doc="Clock of the array and buffers.")
     word_bytes: int = spec_field(default=1, ge=1, le=8, doc="Bytes per operand word (1 for int8).")
+    psum_bytes: int | None = spec_field(
+        default=None, ge=1, le=8,
+        doc="Bytes per partial sum (the accumulator width; e.g. 4 for int8 MACs with 32-bit accumulators). "
+            "Partial sums move and sit on chip, and spill, at this width; each output's final value is "
+            "written at the operand word. None: the operand word. Analytical engine and layer mapper only.")
     tech_node_nm: float = spec_field(default=45.0, gt=0, doc="Technology node the energy and area are scaled to.")
     vector_lanes: int = spec_field(default=32, ge=1, doc="Elementwise operations per cycle of the vector unit.")
     energy: EnergyTable = spec_field(default_factory=EnergyTable, doc="Per-access energies.")

@@ -339,6 +339,12 @@ def _new_share(sizes, ext: np.ndarray, rows: np.ndarray, d: np.ndarray, step: np
     return np.minimum(sizes(moved)[rows, axis] - h, h) / h
 
 
+def _reduces(S: np.ndarray, dims: np.ndarray, relevant: np.ndarray) -> np.ndarray | bool:
+    """Per mapping, whether the spatial dims selected by ``dims`` unroll a loop the output does not index (a
+    reduction over PEs)."""
+    return dims.any() and (S[:, dims][:, :, ~relevant] > 1).any(axis=(1, 2))
+
+
 def _prefix(factors: np.ndarray, dim_seq: np.ndarray, cut: np.ndarray, dims: int) -> np.ndarray:
     """Per mapping, each dimension's product of the loop factors at nest positions below ``cut``: (B, dims)."""
     inside = np.where(np.arange(factors.shape[1]) < cut[:, None], factors, 1.0)
@@ -369,6 +375,7 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     n, L, D = T.shape
     J = S.shape[1]
     elem = problem.elem_bytes
+    psum = max(elem, acc.psum_bytes or elem)  # bytes per partial sum (Accelerator.psum_bytes)
     ones = np.ones((n, D))
     cum_t = np.cumprod(T, axis=1)
     s_in = np.ones((n, L, D))  # product of the spatial factors inside each level's tile
@@ -412,6 +419,7 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     iterations = T.prod(axis=(1, 2))
 
     real_bounds = np.array(problem.bounds, dtype=np.float64)
+    out_word: dict[int, Any] = {}  # bytes per ofmap word at each holder level (partial sums or final values)
     for k, view in enumerate(problem.operands):
         a = axes[k]
         relevant = view.relevant(D)
@@ -455,20 +463,30 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
             pb = av.holder[(view.name, p)]
             cb = av.holder[(view.name, c)] if c >= 0 else None
             if view.is_output:
+                # A level holds partial sums when a word is written into it more than once (read-modify-writes)
+                # or a fan-out above it reduces its instances' words: it stores and moves its words at ``psum``
+                # bytes, the accumulator width. Other levels hold final values (``elem``); DRAM moves its
+                # spilled partial sums at ``psum`` and each word's final write at ``elem``.
                 back = np.maximum(parent - total, 0)  # read-modify-write of partial sums
-                writes[:, pb, k] += parent * elem
-                reads[:, pb, k] += back * elem
+                partial = (back > 0) | _reduces(S, av.spatial_above > p, relevant)
+                wide = np.where(partial, psum, elem)
+                out_word[p] = wide
+                final = np.minimum(parent, total) if p == L - 1 else 0
+                writes[:, pb, k] += final * elem + (parent - final) * wide
+                reads[:, pb, k] += back * wide
                 if cb is not None:
-                    reads[:, cb, k] += child * elem
-                    writes[:, cb, k] += back * elem
-                fill_bytes = back * elem
+                    reads[:, cb, k] += child * out_word[c]
+                    writes[:, cb, k] += back * out_word[c]
+                up_bytes = child * np.where(_reduces(S, between_mask, relevant), psum, wide)  # adder trees: psums
+                fill_bytes = back * wide
             else:
+                up_bytes = child * elem
                 reads[:, pb, k] += parent * elem
                 if cb is not None:
                     writes[:, cb, k] += child * elem
                 fill_bytes = child * elem
             if between_mask.any():
-                noc += child * elem
+                noc += up_bytes
             if cb is not None and not av.double_buffered[cb]:
                 exposed += fill_bytes / av.bandwidth[pb]
             if c < 0 and view.name == av.stationary:
@@ -488,7 +506,8 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     tile_sizes = {}
     for k, view in enumerate(problem.operands):
         for lv in range(L - 1):
-            tile_sizes[(view.name, lv)] = np.prod(problem.axis_sizes(view.name, cum_at(lv, k) * s_in[:, lv]), axis=1) * elem
+            word = out_word.get(lv, elem) if view.is_output else elem
+            tile_sizes[(view.name, lv)] = np.prod(problem.axis_sizes(view.name, cum_at(lv, k) * s_in[:, lv]), axis=1) * word
     if batch.cuts is not None:  # each operand's tiles: inside its spatial fan-outs, nested in its inner tiles
         for k, view in enumerate(problem.operands):
             below = np.zeros(n)

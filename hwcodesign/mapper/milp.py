@@ -89,11 +89,13 @@ def milp_tiling(problem: Problem, av: ArchView, *, time_limit_s: float = 10.0,
             if buffer.level_name != av.level_names[lv]:
                 continue
             held = buffer.operands if operand is None else (operand,)
-            share = capacity / (len(held) if operand is None else 1) / problem.elem_bytes
+            share = capacity / (len(held) if operand is None else 1)
             for o in held:
                 view = problem.operand(o)
+                # an output tile on chip may hold partial sums: size it at the accumulator width
+                word = max(problem.elem_bytes, av.acc.psum_bytes or 0) if view.is_output else problem.elem_bytes
                 expr = pulp.lpSum(math.log(c) + log_in(d, inside) for axis in view.axes for d, c in axis)
-                prog += expr <= math.log(max(share, 1))
+                prog += expr <= math.log(max(share / word, 1))
                 onchip_logs.append(expr)
     parallel = pulp.lpSum(log_in(d, list(range(spatial_n))) for d in range(dims))
     prog += -parallel - reuse_weight * pulp.lpSum(onchip_logs)

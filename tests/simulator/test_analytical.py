@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwcodesign.accelerators import TEMPLATES, Accelerator, BufferSpec, DRAMSpec, PEArraySpec, get_accelerator
+from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper import Mapping, arch_view, batch_of, evaluate, map_layer, problem_of
-from hwcodesign.mapper.space import exhaustive_batch, order_variants, spatial_choices
+from hwcodesign.mapper.space import exhaustive_batch, order_variants, random_batch, spatial_choices
 from hwcodesign.simulator.analytical import simulate, simulate_operator
 from hwcodesign.simulator.systolic import simulate_operator as systolic_operator
 from hwcodesign.workloads import get_workload
 from hwcodesign.workloads.operators import Conv2d, Gemm
 
 
-def _glb_accelerator(size="1 KiB", dataflow="os", rows=4, cols=4) -> Accelerator:
+def _glb_accelerator(size="1 KiB", dataflow="os", rows=4, cols=4, psum_bytes=None) -> Accelerator:
     return Accelerator(name="t", pe_array=PEArraySpec(rows=rows, cols=cols, dataflow=dataflow),
                        buffers=(BufferSpec(name="glb", size_bytes=size, operands=("ifmap", "filter", "ofmap")),),
-                       dram=DRAMSpec(bandwidth_bytes_per_cycle=1000))
+                       dram=DRAMSpec(bandwidth_bytes_per_cycle=1000), psum_bytes=psum_bytes)
 
 
 def _all_on_chip(problem, acc, temporal, spatial, order):
@@ -77,6 +80,83 @@ def test_partial_sums_spilled_to_dram_are_read_back():
     stay = Mapping(**{**spill.to_dict(), "orders": (dims, dims)})
     row = simulate_operator(op, acc, stay)
     assert row["ofmap_dram_write_bytes"] == 32 and row["ofmap_dram_read_bytes"] == 0
+
+
+def test_partial_sums_at_the_accumulator_width():
+    """``psum_bytes`` = 4 (32-bit accumulators, int8 words) on the spilling mapping above, by hand.
+
+    The glb receives each of the 32 outputs twice (one write per K half) and the first sums back from DRAM
+    once: 96 word writes, and 96 word reads (32 read back into the array, 64 drained to DRAM), all partial
+    sums, so 4 bytes each (384 B). DRAM: 32 partial sums written and read back at 4 B (128 B each way),
+    the 32 final values written at 1 B: 160 B written. The PE array carries the 64 outputs it sends up at
+    4 B (the ofmap NoC share grows from 64 to 256 B). When the reduction stays inside the PEs (``stay``),
+    every write is final and nothing changes.
+    """
+    wide = _glb_accelerator(size="64 KiB", psum_bytes=4)
+    narrow = _glb_accelerator(size="64 KiB")
+    op = Gemm(m=8, n=4, k=8)
+    problem = problem_of(op)
+    dims = problem.dims
+    spill = Mapping(dims=dims, bounds=problem.bounds, levels=("glb", "dram"),
+                    temporal=((1, 1, 1, 1, 4), (1, 1, 2, 1, 2)), orders=(dims, ("B", "G", "K", "N", "M")),
+                    spatial_dims=("rows", "cols"), spatial=((1, 1, 4, 1, 1), (1, 1, 1, 4, 1)),
+                    spatial_above=("glb", "glb"))
+    row, base = simulate_operator(op, wide, spill), simulate_operator(op, narrow, spill)
+    assert (row["ofmap_glb_write_bytes"], row["ofmap_glb_read_bytes"]) == (96 * 4, 96 * 4)
+    assert (row["ofmap_dram_write_bytes"], row["ofmap_dram_read_bytes"]) == (32 * 4 + 32 * 1, 32 * 4)
+    assert row["noc_bytes"] == base["noc_bytes"] - 64 + 64 * 4
+    for operand in ("ifmap", "filter"):  # only the outputs widen
+        assert row[f"{operand}_glb_read_bytes"] == base[f"{operand}_glb_read_bytes"]
+        assert row[f"{operand}_dram_read_bytes"] == base[f"{operand}_dram_read_bytes"]
+    glb = wide.buffer_access_energy_pj_per_byte("glb")
+    assert row["energy_glb_pj"] - base["energy_glb_pj"] == pytest.approx((384 + 384 - 96 - 96) * glb)
+    parts = [k for k in row if k.startswith("energy_") and k != "energy_pj"]
+    assert sum(row[k] for k in parts) == pytest.approx(row["energy_pj"])
+    stay = Mapping(**{**spill.to_dict(), "orders": (dims, dims)})
+    assert simulate_operator(op, wide, stay) == simulate_operator(op, narrow, stay)
+
+
+def test_an_accumulating_buffer_holds_its_output_tile_at_the_accumulator_width():
+    # The spilling mapping's glb tile: A 4 x 4, B 4 x 4 and C 4 x 4 words: 48 B at 1-byte psums, 16 + 16 + 64
+    # = 96 B at 4-byte psums (the glb accumulates: each output is written into it twice).
+    op = Gemm(m=8, n=4, k=8)
+    problem = problem_of(op)
+    dims = problem.dims
+    spill = Mapping(dims=dims, bounds=problem.bounds, levels=("glb", "dram"),
+                    temporal=((1, 1, 1, 1, 4), (1, 1, 2, 1, 2)), orders=(dims, ("B", "G", "K", "N", "M")),
+                    spatial_dims=("rows", "cols"), spatial=((1, 1, 4, 1, 1), (1, 1, 1, 4, 1)),
+                    spatial_above=("glb", "glb"))
+    assert simulate_operator(op, _glb_accelerator(size=64), spill)["feasible"]
+    row = simulate_operator(op, _glb_accelerator(size=64, psum_bytes=4), spill)
+    assert not row["feasible"]
+    assert (row["constraint"], row["demand"], row["bound"]) == ("capacity of glb", 96, 64)
+
+
+@pytest.mark.parametrize("template", ["eyeriss_like", "nvdla_like", "simba_like", "tpu_like"])
+def test_wider_partial_sums_only_add_output_bytes(template):
+    # On 300 random mappings of a small conv: with 4-byte partial sums every output transfer moves at least
+    # as many bytes as with 1-byte ones, the inputs and weights move exactly the same, the final outputs still
+    # reach DRAM at 1 byte each (at least the layer's outputs), and energy never falls.
+    conv = Conv2d(in_channels=16, out_channels=16, in_h=8, in_w=8, kernel_h=3, kernel_w=3, pad_h=1, pad_w=1)
+    problem = problem_of(conv)
+    narrow = dataclasses.replace(get_accelerator(template), word_bytes=1, psum_bytes=None)
+    wide = dataclasses.replace(narrow, psum_bytes=4)
+    av = arch_view(narrow)
+    batch = random_batch(problem, av, spatial_choices(problem, av), 300, np.random.default_rng(0))
+    a, b = evaluate(problem, narrow, batch), evaluate(problem, wide, batch)
+    o = 2  # OPERANDS: ifmap, filter, ofmap
+    assert (b.read_bytes[:, :, o] >= a.read_bytes[:, :, o]).all() and (b.write_bytes[:, :, o] >= a.write_bytes[:, :, o]).all()
+    assert np.array_equal(b.read_bytes[:, :, :o], a.read_bytes[:, :, :o])
+    assert np.array_equal(b.write_bytes[:, :, :o], a.write_bytes[:, :, :o])
+    assert (b.write_bytes[:, -1, o] >= 16 * 8 * 8).all()
+    assert (b.energy_pj >= a.energy_pj - 1e-9).all() and (b.energy_pj > a.energy_pj).any()
+
+
+def test_psum_bytes_is_checked_and_the_systolic_engine_refuses_it():
+    with pytest.raises(ConfigError, match="psum_bytes"):
+        _glb_accelerator(psum_bytes=0)
+    with pytest.raises(ConfigError, match="psum_bytes.*analytical"):
+        systolic_operator(Gemm(m=8, n=4, k=8), _glb_accelerator(psum_bytes=4))
 
 
 @pytest.mark.parametrize(("dataflow", "temporal", "spatial", "order"), [

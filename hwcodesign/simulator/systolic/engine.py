@@ -114,6 +114,10 @@ def simulate_operator(op: Operator, accelerator: Accelerator, *, precision: str 
                       mode: Mode = "default") -> dict[str, Any]:
     """Simulate one operator; return its result record (unit-suffixed columns)."""
     elem = bytes_per_element(precision)
+    if accelerator.psum_bytes is not None and accelerator.psum_bytes != elem:
+        raise ConfigError(f"The systolic engine counts partial sums at the operand word ({elem:g} bytes); "
+                          f"{accelerator.name!r} has 'psum_bytes' {accelerator.psum_bytes}. Use the analytical "
+                          "engine (engine='analytical'), or psum_bytes=None.")
     if op.gemm_view() is None:
         counts = _vector_counts(op, accelerator, precision)
     elif mode == "scalesim":
