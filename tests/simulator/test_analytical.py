@@ -63,21 +63,28 @@ def test_hand_counted_accesses_and_energy():
     assert sum(row[k] for k in parts) == pytest.approx(row["energy_pj"])
 
 
-def test_partial_sums_spilled_to_dram_are_read_back():
-    acc = _glb_accelerator(size="64 KiB")
+def _spill_and_stay():
+    """GEMM 8x4x8 on a 4x4 array under the glb, and two mappings of it.
+
+    ``spill``: the DRAM level runs for K in [0:2) { for M in [0:2) }: the reduction is split outside the
+    output tiles, so each of the 32 outputs is written twice and read back once. ``stay``: for M { for K }:
+    each output tile stays in the glb across the reduction: written once, never read back.
+    """
     op = Gemm(m=8, n=4, k=8)
     problem = problem_of(op)
     dims = problem.dims
-    # DRAM level: for K in [0:2) { for M in [0:2) }: the reduction is split outside the output tiles,
-    # so each of the 32 outputs is written twice and read back once.
     spill = Mapping(dims=dims, bounds=problem.bounds, levels=("glb", "dram"),
                     temporal=((1, 1, 1, 1, 4), (1, 1, 2, 1, 2)), orders=(dims, ("B", "G", "K", "N", "M")),
                     spatial_dims=("rows", "cols"), spatial=((1, 1, 4, 1, 1), (1, 1, 1, 4, 1)),
                     spatial_above=("glb", "glb"))
+    return op, spill, Mapping(**{**spill.to_dict(), "orders": (dims, dims)})
+
+
+def test_partial_sums_spilled_to_dram_are_read_back():
+    acc = _glb_accelerator(size="64 KiB")
+    op, spill, stay = _spill_and_stay()
     row = simulate_operator(op, acc, spill)
     assert row["ofmap_dram_write_bytes"] == 64 and row["ofmap_dram_read_bytes"] == 32
-    # for M { for K }: each output tile stays in the glb across the reduction: written once, never read
-    stay = Mapping(**{**spill.to_dict(), "orders": (dims, dims)})
     row = simulate_operator(op, acc, stay)
     assert row["ofmap_dram_write_bytes"] == 32 and row["ofmap_dram_read_bytes"] == 0
 
@@ -94,13 +101,7 @@ def test_partial_sums_at_the_accumulator_width():
     """
     wide = _glb_accelerator(size="64 KiB", psum_bytes=4)
     narrow = _glb_accelerator(size="64 KiB")
-    op = Gemm(m=8, n=4, k=8)
-    problem = problem_of(op)
-    dims = problem.dims
-    spill = Mapping(dims=dims, bounds=problem.bounds, levels=("glb", "dram"),
-                    temporal=((1, 1, 1, 1, 4), (1, 1, 2, 1, 2)), orders=(dims, ("B", "G", "K", "N", "M")),
-                    spatial_dims=("rows", "cols"), spatial=((1, 1, 4, 1, 1), (1, 1, 1, 4, 1)),
-                    spatial_above=("glb", "glb"))
+    op, spill, stay = _spill_and_stay()
     row, base = simulate_operator(op, wide, spill), simulate_operator(op, narrow, spill)
     assert (row["ofmap_glb_write_bytes"], row["ofmap_glb_read_bytes"]) == (96 * 4, 96 * 4)
     assert (row["ofmap_dram_write_bytes"], row["ofmap_dram_read_bytes"]) == (32 * 4 + 32 * 1, 32 * 4)
@@ -112,20 +113,13 @@ def test_partial_sums_at_the_accumulator_width():
     assert row["energy_glb_pj"] - base["energy_glb_pj"] == pytest.approx((384 + 384 - 96 - 96) * glb)
     parts = [k for k in row if k.startswith("energy_") and k != "energy_pj"]
     assert sum(row[k] for k in parts) == pytest.approx(row["energy_pj"])
-    stay = Mapping(**{**spill.to_dict(), "orders": (dims, dims)})
     assert simulate_operator(op, wide, stay) == simulate_operator(op, narrow, stay)
 
 
 def test_an_accumulating_buffer_holds_its_output_tile_at_the_accumulator_width():
     # The spilling mapping's glb tile: A 4 x 4, B 4 x 4 and C 4 x 4 words: 48 B at 1-byte psums, 16 + 16 + 64
     # = 96 B at 4-byte psums (the glb accumulates: each output is written into it twice).
-    op = Gemm(m=8, n=4, k=8)
-    problem = problem_of(op)
-    dims = problem.dims
-    spill = Mapping(dims=dims, bounds=problem.bounds, levels=("glb", "dram"),
-                    temporal=((1, 1, 1, 1, 4), (1, 1, 2, 1, 2)), orders=(dims, ("B", "G", "K", "N", "M")),
-                    spatial_dims=("rows", "cols"), spatial=((1, 1, 4, 1, 1), (1, 1, 1, 4, 1)),
-                    spatial_above=("glb", "glb"))
+    op, spill, _ = _spill_and_stay()
     assert simulate_operator(op, _glb_accelerator(size=64), spill)["feasible"]
     row = simulate_operator(op, _glb_accelerator(size=64, psum_bytes=4), spill)
     assert not row["feasible"]
