@@ -190,9 +190,12 @@ def _smallest_prime(n: int) -> int:
 
 
 def neighbours(batch: MappingBatch) -> MappingBatch:
-    """Each mapping with one prime factor of one loop moved to the level above or below.
+    """Each mapping with one prime factor of one loop, or the loop's whole factor, moved to the level above
+    or below.
 
-    Loop orders and spatial factors are kept; factor products per dimension are unchanged.
+    Loop orders and spatial factors are kept; factor products per dimension are unchanged. The whole-loop
+    move crosses in one step what prime steps cross only through worse intermediate mappings (e.g. a
+    reduction loop of 32 moving from the register level to the buffer above it).
     """
     n, levels, dims = batch.temporal.shape
     spf = np.vectorize(_smallest_prime, otypes=[np.int64])
@@ -204,11 +207,14 @@ def neighbours(batch: MappingBatch) -> MappingBatch:
                 if not len(rows):
                     continue
                 moved = batch.take(rows)
-                temporal = moved.temporal.copy()
-                p = spf(temporal[:, src, d])
-                temporal[:, src, d] //= p
-                temporal[:, dst, d] *= p
-                out.append(MappingBatch(temporal, moved.spatial, moved.orders, moved.cuts))
+                prime = spf(moved.temporal[:, src, d])
+                whole = moved.temporal[:, src, d]
+                for factor, keep in ((prime, slice(None)), (whole, whole != prime)):
+                    temporal = moved.temporal[keep].copy()
+                    temporal[:, src, d] //= factor[keep]
+                    temporal[:, dst, d] *= factor[keep]
+                    part = moved.take(np.flatnonzero(keep)) if isinstance(keep, np.ndarray) else moved
+                    out.append(MappingBatch(temporal, part.spatial, part.orders, part.cuts))
     return MappingBatch.concat(out) if out else batch.take(slice(0, 0))
 
 

@@ -10,9 +10,9 @@ import numpy as np
 
 from hwcodesign.accelerators import get_accelerator
 from hwcodesign.mapper import map_layer
-from hwcodesign.mapper.cost import allowed_mask, arch_view, batch_of
+from hwcodesign.mapper.cost import MappingBatch, allowed_mask, arch_view, batch_of
 from hwcodesign.mapper.problem import problem_of
-from hwcodesign.mapper.space import random_batch, spatial_choices, spatial_moves
+from hwcodesign.mapper.space import neighbours, random_batch, spatial_choices, spatial_moves
 from hwcodesign.workloads.operators import Conv2d
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +31,19 @@ def test_spatial_moves_conserve_factors_and_respect_the_array():
     assert (moves.spatial[:, ~allowed_mask(problem, av)] == 1).all()  # only loops the array allows
     sampled = {s.tobytes() for s in batch.spatial}
     assert any(s.tobytes() not in sampled for s in moves.spatial)  # unrollings the sample did not hold
+
+
+def test_neighbours_move_a_prime_factor_or_the_whole_loop():
+    # GEMM dims B G M N K; K = 12 at level 0: one move takes its smallest prime (2) up, another all 12;
+    # M = 3 (prime) at level 1 moves down once, not twice. Every dimension keeps its product.
+    temporal = np.array([[[1, 1, 1, 1, 12], [1, 1, 3, 1, 1]]])
+    batch = MappingBatch(temporal=temporal, spatial=np.ones((1, 1, 5), dtype=np.int64),
+                         orders=np.array([[[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]]))
+    moves = neighbours(batch)
+    got = {tuple(map(tuple, t)) for t in moves.temporal.tolist()}
+    assert got == {((1, 1, 1, 1, 6), (1, 1, 3, 1, 2)), ((1, 1, 1, 1, 1), (1, 1, 3, 1, 12)),
+                   ((1, 1, 3, 1, 12), (1, 1, 1, 1, 1))}
+    assert len(moves) == 3 and (moves.temporal.prod(axis=1) == temporal.prod(axis=1)).all()
 
 
 def test_search_finds_zigzags_energy_best_mapping_or_better():
