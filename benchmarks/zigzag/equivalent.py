@@ -4,11 +4,13 @@ ZigZag (``zigzag-dse==3.9.1``, ``zigzag/inputs/hardware/{tpu_like,edge_tpu_like}
 ``zigzag/inputs/mapping/*.yaml``) gives memory sizes in bits, bandwidths in bits per cycle, and
 energies per access of ``bandwidth_max`` bits. Converted here:
 
-* size: bits / 8 bytes, except ZigZag's output registers (``rf_2B``, 16 bits): ZigZag keeps partial sums
-  at 16 bits (``O`` precision) and final outputs at 8 bits (``O_final``); our model counts every ofmap
-  word at the workload precision (1 byte), so a 16-bit psum register holds one word -> 1 byte.
-* energy per byte = ``r_cost`` (or ``w_cost``) / (``bandwidth_max`` / 8), i.e. per 8-bit word; for the
-  output register per 16-bit psum word (its only content).
+* size: bits / 8 bytes. ZigZag keeps partial sums at 16 bits (``O`` precision) and final outputs at 8 bits
+  (``O_final``); so does ours with ``psum_bytes=2`` (`Accelerator.psum_bytes`: a level that accumulates
+  stores and moves outputs at 2 bytes, DRAM spills partial sums at 2 bytes and final values at 1). The
+  16-bit output register ``rf_2B`` holds one output: ZigZag's PEs accumulate in it, ours could otherwise
+  keep two final outputs there while the MAC's register accumulates, so `zigzag_cost` rejects a mapping
+  whose ``rf_2B`` tile holds more than one output.
+* energy per byte = ``r_cost`` (or ``w_cost``) / (``bandwidth_max`` / 8).
 * bandwidth (bytes/cycle): read + write ports together, since our model divides reads plus writes by one
   bandwidth per buffer (per instance for per-PE levels).
 * MAC 0.04 pJ (``unit_energy``); NoC (PE-to-PE hop) 0 and leakage 0 (ZigZag models neither).
@@ -25,8 +27,6 @@ ZigZag quantities our spec cannot express, and how the benchmark treats them
 * **Bandwidth granularity**: ZigZag rounds each transfer up to ``bandwidth_min`` bits (64 for the SRAMs and
   DRAM), so 3 input words (24 bits) a cycle cost a 64-bit access; ours charges the bytes moved. Not
   modelled: it only makes ZigZag's numbers larger (conv1 and ``features.0.0``, C = 3).
-* **16-bit partial sums** travelling above the output register: ZigZag charges them at 16 bits, ours at
-  the 8-bit rate. Not modelled; it only matters where a mapping spills partial sums to SRAM or DRAM.
 * **edge_tpu_like ``rf_1B``** (the weight register, 64 instances shared over D3/D4, 0.01 pJ per access):
   its outputs fan out over D3/D4 while ``rf_2B``'s fan in over D2, and our `SpatialDim` has one ``above``
   for all operands. We keep ``rf_2B`` (its D2 reduction matters for the SRAM traffic) and let the MAC's
@@ -107,11 +107,11 @@ def tpu_like(kind: Kind = "conv") -> Accelerator:
         BufferSpec(name="rf_128B", size_bytes=1024 // 8, operands=("filter",), level="rf",
                    bandwidth_bytes_per_cycle=2 * 8 / 8, overlapped_fills=True,
                    access_energy_pj_per_byte=(0.095,), write_energy_pj_per_byte=(0.095,)),
-        # rf_2B: size 16 bits (one 16-bit psum = one of our output words), O only, private per PE,
-        # 2 read + 2 write ports of 16 bits, r/w 0.021 pJ per 16-bit access.
-        BufferSpec(name="rf_2B", size_bytes=1, operands=("ofmap",), level="rf",
-                   bandwidth_bytes_per_cycle=4.0, overlapped_fills=True,
-                   access_energy_pj_per_byte=(0.021,), write_energy_pj_per_byte=(0.021,)),
+        # rf_2B: size 16 bits (one 16-bit psum), O only, private per PE, 2 read + 2 write ports of 16 bits,
+        # r/w 0.021 pJ per 16-bit access.
+        BufferSpec(name="rf_2B", size_bytes=2, operands=("ofmap",), level="rf",
+                   bandwidth_bytes_per_cycle=8.0, overlapped_fills=True,
+                   access_energy_pj_per_byte=(0.021 / 2,), write_energy_pj_per_byte=(0.021 / 2,)),
         BufferSpec(**_SRAM_2MB),  # served [D1, D2]: one instance
     )
     spatial = SpatialSpec(dims=(SpatialDim(name="D1", size=32, loops=loops["D1"], above="sram"),
@@ -120,7 +120,7 @@ def tpu_like(kind: Kind = "conv") -> Accelerator:
     return Accelerator(name="zigzag_tpu_like", template="zigzag_tpu_like",
                        pe_array=PEArraySpec(rows=32, cols=32, dataflow="ws"), buffers=buffers,
                        dram=DRAMSpec(bandwidth_bytes_per_cycle=DRAM_BYTES_PER_CYCLE), spatial=spatial,
-                       word_bytes=1, energy=_energy(), area=AreaTable())
+                       word_bytes=1, psum_bytes=2, energy=_energy(), area=AreaTable())
 
 
 def edge_tpu_like(kind: Kind = "conv") -> Accelerator:
@@ -131,10 +131,10 @@ def edge_tpu_like(kind: Kind = "conv") -> Accelerator:
     """
     loops = _dims(kind, {"D1": ("K", "N"), "D2": ("C", "K"), "D3": ("Q", "M"), "D4": ("P", "B")})
     buffers = (
-        # rf_2B: 16 bits (one psum word), O only, served_dimensions [D2], 2 + 2 ports of 16 bits, 0.02 pJ.
-        BufferSpec(name="rf_2B", size_bytes=1, operands=("ofmap",), level="rf",
-                   bandwidth_bytes_per_cycle=4.0, overlapped_fills=True,
-                   access_energy_pj_per_byte=(0.02,), write_energy_pj_per_byte=(0.02,)),
+        # rf_2B: 16 bits (one psum), O only, served_dimensions [D2], 2 + 2 ports of 16 bits, 0.02 pJ per access.
+        BufferSpec(name="rf_2B", size_bytes=2, operands=("ofmap",), level="rf",
+                   bandwidth_bytes_per_cycle=8.0, overlapped_fills=True,
+                   access_energy_pj_per_byte=(0.02 / 2,), write_energy_pj_per_byte=(0.02 / 2,)),
         # sram_32KB: 262144 bits, W (I2), served [D1..D4], ports 64..512 bits, r 22.9 / w 52.01 pJ per 512 bits.
         BufferSpec(name="sram_32KB", size_bytes=262_144 // 8, operands=("filter",), level="sram",
                    bandwidth_bytes_per_cycle=2 * 512 / 8, overlapped_fills=True,
@@ -149,7 +149,7 @@ def edge_tpu_like(kind: Kind = "conv") -> Accelerator:
     return Accelerator(name="zigzag_edge_tpu_like", template="zigzag_edge_tpu_like",
                        pe_array=PEArraySpec(rows=32, cols=32, dataflow="ws"), buffers=buffers,
                        dram=DRAMSpec(bandwidth_bytes_per_cycle=DRAM_BYTES_PER_CYCLE), spatial=spatial,
-                       word_bytes=1, energy=_energy(), area=AreaTable())
+                       word_bytes=1, psum_bytes=2, energy=_energy(), area=AreaTable())
 
 
 def equivalent_accelerator(hardware: str, kind: Kind = "conv") -> Accelerator:
@@ -208,8 +208,17 @@ def zigzag_cost(hardware: str, input_words: int | None = None):
         latency = np.ceil(np.maximum.reduce([c.compute_cycles, busy, during])) + np.ceil(offload / av.bandwidth[nb])
         if systolic:
             latency = latency + np.maximum(batch.spatial.prod(axis=2) - 1, 0).sum(axis=1)
+        # ZigZag's PEs accumulate in rf_2B itself (its MACs hold no partial sum), so rf_2B holds one 16-bit
+        # output, partial or final; ours could keep two final 8-bit outputs there while the MAC accumulates.
+        inside = batch.spatial[:, av.spatial_above <= 0].prod(axis=1)
+        rf_words = problem.axis_sizes("ofmap", tile_extents(batch, "ofmap", 0) * inside).prod(axis=1)
+        over = c.feasible & (rf_words > 1)
+        names = (*c.constraint_names, ("outputs in rf_2B (one 16-bit word: ZigZag's PEs accumulate there)", "words"))
         return dataclasses.replace(c, latency_cycles=latency, energy_components=components, read_bytes=reads,
-                                   write_bytes=writes)
+                                   write_bytes=writes, feasible=c.feasible & ~over,
+                                   violation=np.where(over, len(names) - 1, c.violation),
+                                   demand=np.where(over, rf_words, c.demand), bound=np.where(over, 1.0, c.bound),
+                                   constraint_names=names)
 
     return cost
 
