@@ -52,6 +52,7 @@ def eyeriss_like(
     overlapped_fills: bool = True,
     clock_hz: float | str = "200 MHz",
     word_bytes: int = 2,
+    psum_bytes: int | None = None,
     tech_node_nm: float = 65.0,
     energy: EnergyTable | None = None,
     area: AreaTable | None = None,
@@ -91,7 +92,7 @@ def eyeriss_like(
         spatial=SpatialSpec(dims=(SpatialDim(name="rows", size=rows, loops=("R", "C", "K"), above="glb"),
                                   SpatialDim(name="cols", size=cols, loops=("P", "K", "N"), above="glb")),
                             dataflow="rs"),
-        clock_hz=clock_hz, word_bytes=word_bytes, tech_node_nm=tech_node_nm, vector_lanes=cols,
+        clock_hz=clock_hz, word_bytes=word_bytes, psum_bytes=psum_bytes, tech_node_nm=tech_node_nm, vector_lanes=cols,
         energy=EnergyTable() if energy is None else energy, area=AreaTable() if area is None else area,
     )
 
@@ -109,6 +110,7 @@ def nvdla_like(
     dram_latency_cycles: int = 100,
     clock_hz: float | str = "1 GHz",
     word_bytes: int = 1,
+    psum_bytes: int | None = None,
     tech_node_nm: float = 28.0,
     energy: EnergyTable | None = None,
     area: AreaTable | None = None,
@@ -140,7 +142,7 @@ def nvdla_like(
         spatial=SpatialSpec(dims=(SpatialDim(name="atomic_c", size=atomic_c, loops=("k",), above="glb"),
                                   SpatialDim(name="atomic_k", size=atomic_k, loops=("n",), above="glb")),
                             dataflow="ws"),
-        clock_hz=clock_hz, word_bytes=word_bytes, tech_node_nm=tech_node_nm, vector_lanes=atomic_k,
+        clock_hz=clock_hz, word_bytes=word_bytes, psum_bytes=psum_bytes, tech_node_nm=tech_node_nm, vector_lanes=atomic_k,
         energy=EnergyTable() if energy is None else energy, area=AreaTable() if area is None else area,
     )
 
@@ -159,6 +161,7 @@ def shidiannao_like(
     dram_latency_cycles: int = 0,
     clock_hz: float | str = "1 GHz",
     word_bytes: int = 2,
+    psum_bytes: int | None = None,
     tech_node_nm: float = 65.0,
     energy: EnergyTable | None = None,
     area: AreaTable | None = None,
@@ -189,7 +192,7 @@ def shidiannao_like(
         spatial=SpatialSpec(dims=(SpatialDim(name="rows", size=rows, loops=("P", "m"), above="glb"),
                                   SpatialDim(name="cols", size=cols, loops=("Q", "m"), above="glb")),
                             dataflow="os", reduction=False),
-        clock_hz=clock_hz, word_bytes=word_bytes, tech_node_nm=tech_node_nm, vector_lanes=cols,
+        clock_hz=clock_hz, word_bytes=word_bytes, psum_bytes=psum_bytes, tech_node_nm=tech_node_nm, vector_lanes=cols,
         energy=EnergyTable() if energy is None else energy, area=AreaTable() if area is None else area,
     )
 
@@ -206,6 +209,7 @@ def edge_tpu_like(
     dram_latency_cycles: int = 500,
     clock_hz: float | str = "500 MHz",
     word_bytes: int = 1,
+    psum_bytes: int | None = None,
     tech_node_nm: float = 28.0,
     energy: EnergyTable | None = None,
     area: AreaTable | None = None,
@@ -231,7 +235,7 @@ def edge_tpu_like(
         buffers=(BufferSpec(name="glb", size_bytes=glb_bytes, operands=("ifmap", "filter", "ofmap"),
                             double_buffered=double_buffered),),
         dram=DRAMSpec(bandwidth_bytes_per_cycle=dram_bandwidth_bytes_per_cycle, latency_cycles=dram_latency_cycles),
-        clock_hz=clock_hz, word_bytes=word_bytes, tech_node_nm=tech_node_nm, vector_lanes=cols,
+        clock_hz=clock_hz, word_bytes=word_bytes, psum_bytes=psum_bytes, tech_node_nm=tech_node_nm, vector_lanes=cols,
         energy=EnergyTable() if energy is None else energy, area=AreaTable() if area is None else area,
     )
 
@@ -252,6 +256,7 @@ def simba_like(
     dram_latency_cycles: int = 100,
     clock_hz: float | str = "1.8 GHz",
     word_bytes: int = 1,
+    psum_bytes: int | None = None,
     tech_node_nm: float = 16.0,
     energy: EnergyTable | None = None,
     area: AreaTable | None = None,
@@ -290,6 +295,6 @@ def simba_like(
                                   SpatialDim(name="lanes", size=lanes, loops=("n",), above="pe_buf"),
                                   SpatialDim(name="vector", size=vector_width, loops=("k",), above="pe_buf")),
                             dataflow="ws"),
-        clock_hz=clock_hz, word_bytes=word_bytes, tech_node_nm=tech_node_nm, vector_lanes=lanes * vector_width,
+        clock_hz=clock_hz, word_bytes=word_bytes, psum_bytes=psum_bytes, tech_node_nm=tech_node_nm, vector_lanes=lanes * vector_width,
         energy=EnergyTable() if energy is None else energy, area=AreaTable() if area is None else area,
     )

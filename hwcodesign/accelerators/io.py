@@ -19,7 +19,7 @@ True
 >>> loads_accelerator("schema_version = 1\\nname = 'x'\\ntemplat = 'y'", format="toml", source="my.toml")
 Traceback (most recent call last):
 ...
-hwcodesign.core.errors.UnknownNameError: my.toml: Unknown field of Accelerator 'templat'. Did you mean 'template'? Known: area, buffers, clock_hz, dram, energy, name, pe_array, spatial, tech_node_nm, template, vector_lanes, word_bytes.
+hwcodesign.core.errors.UnknownNameError: my.toml: Unknown field of Accelerator 'templat'. Did you mean 'template'? Known: area, buffers, clock_hz, dram, energy, name, pe_array, psum_bytes, spatial, tech_node_nm, template, vector_lanes, word_bytes.
 """
 
 from __future__ import annotations

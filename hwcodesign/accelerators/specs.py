@@ -279,6 +279,9 @@ class Accelerator(Spec):
     area: AreaTable = spec_field(default_factory=AreaTable, doc="Area coefficients.")
 
     def _check(self) -> None:
+        if self.psum_bytes is not None and self.psum_bytes < self.word_bytes:
+            self._error("psum_bytes", f"None or an int >= word_bytes ({self.word_bytes}): an accumulator is at "
+                        "least as wide as the words it sums", self.psum_bytes)
         names = [b.name for b in self.buffers]
         if not names:
             self._error("buffers", "a non-empty tuple of BufferSpec", self.buffers)

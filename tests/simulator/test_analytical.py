@@ -149,6 +149,9 @@ def test_wider_partial_sums_only_add_output_bytes(template):
 def test_psum_bytes_is_checked_and_the_systolic_engine_refuses_it():
     with pytest.raises(ConfigError, match="psum_bytes"):
         _glb_accelerator(psum_bytes=0)
+    with pytest.raises(ConfigError, match=r"'psum_bytes'.*>= word_bytes \(2\)"):
+        get_accelerator("eyeriss_like", psum_bytes=1)  # 16-bit words
+    assert get_accelerator("simba_like", psum_bytes=3).psum_bytes == 3  # the dataflow templates take it
     with pytest.raises(ConfigError, match="psum_bytes.*analytical"):
         systolic_operator(Gemm(m=8, n=4, k=8), _glb_accelerator(psum_bytes=4))
 
