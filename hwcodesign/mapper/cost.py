@@ -31,7 +31,10 @@ operand are skipped; DRAM holds everything):
   dimensions outside ``p`` multiply the parent instances.
 - **Partial sums.** Every update of an output word at a level except its first is a
   read-modify-write: the level reads ``updates - outputs`` words back and sends them
-  down again.
+  down again. With ``Accelerator.psum_bytes`` wider than the word, a level that holds
+  partial sums (a word updated more than once there, or a reducing fan-out above it)
+  stores and moves its output words at that width; DRAM writes each final value at the
+  word; the links of an adder tree carry partial sums.
 - **Counts.** Inputs: the parent reads what it sends, the child writes what it
   receives. Outputs: the child reads what it drains, the parent writes it.
   Every word that crosses a spatial fan-out is one NoC delivery.
