@@ -82,7 +82,9 @@ class SpatialSpec(Spec):
     MAC keeps its current operands in registers, so consecutive MACs that use the same
     word (an inner loop that does not index it) read it once; ``False`` makes every MAC
     read each operand from the innermost level holding it, as Timeloop counts when the
-    architecture declares no register level.
+    architecture declares no register level; a tuple of operand names keeps registers for
+    those operands only (``("ifmap", "filter")``: the MAC reads and writes its partial sum
+    in the innermost level holding outputs on every MAC, as ZigZag's PEs do).
 
     Examples
     --------
@@ -95,8 +97,10 @@ class SpatialSpec(Spec):
     multicast: bool = spec_field(default=True, doc="One parent read feeds all PEs needing the word.")
     reduction: bool = spec_field(default=True, doc="Partial sums are reduced in the network.")
     systolic: bool = spec_field(default=False, doc="Fill and drain cycles per fold (skewed systolic array).")
-    operand_registers: bool = spec_field(
-        default=True, doc="Each MAC holds its operands in registers (False: every MAC reads them, as Timeloop).")
+    operand_registers: bool | tuple[Literal["ifmap", "filter", "ofmap"], ...] = spec_field(
+        default=True, doc="Each MAC holds its operands in registers (False: every MAC reads them, as Timeloop; "
+                          "a tuple: only those operands, e.g. ('ifmap', 'filter') for PEs that accumulate in "
+                          "their innermost buffer rather than in the MAC).")
 
     def _check(self) -> None:
         if not self.dims:
@@ -104,6 +108,11 @@ class SpatialSpec(Spec):
         names = [d.name for d in self.dims]
         if len(set(names)) != len(names):
             self._error("dims", "a tuple of SpatialDim with unique names", names)
+
+    def registered(self, operand: str) -> bool:
+        """Whether the MACs keep ``operand`` in a register (`operand_registers`)."""
+        return self.operand_registers if isinstance(self.operand_registers, bool) else (
+            operand in self.operand_registers)
 
     @property
     def num_pes(self) -> int:

@@ -119,6 +119,9 @@ def _describe(annotation: Any) -> str:
     if annotation is type(None):
         return "None"
     if origin is tuple:
+        args = typing.get_args(annotation)
+        if len(args) == 2 and args[1] is Ellipsis and args[0] is not Any:
+            return f"a tuple, each item {_describe(args[0])}"
         return "a tuple"
     if isinstance(annotation, type):
         article = "an" if annotation.__name__[0] in "aeiou" else "a"

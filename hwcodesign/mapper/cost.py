@@ -9,7 +9,8 @@ The model (Timeloop/ZigZag style)
 ---------------------------------
 Levels are numbered innermost first; the MAC units are a virtual level ``-1`` whose
 operand registers hold one word per PE (without them, ``SpatialSpec.operand_registers``
-False, the innermost level is read, or updated, on every temporal iteration). For each operand and each pair of
+False or a tuple that leaves the operand out, the innermost level holding it is read, or
+updated, on every temporal iteration). For each operand and each pair of
 consecutive levels that hold it (child ``c``, parent ``p``; levels that bypass the
 operand are skipped; DRAM holds everything):
 
@@ -143,7 +144,7 @@ class ArchView:
     spatial_loops: tuple[tuple[str, ...], ...]
     multicast: bool
     reduction: bool
-    operand_registers: bool
+    operand_registers: frozenset[str]  # operands the MACs hold in registers
     fill_cycles: int
     stationary: str | None
     read_pj: np.ndarray
@@ -205,7 +206,7 @@ def arch_view(acc: Accelerator) -> ArchView:
         spatial_sizes=np.array([d.size for d in array.dims]),
         spatial_above=np.array([level_index[d.above] for d in array.dims]),
         spatial_loops=tuple(d.loops for d in array.dims), multicast=array.multicast, reduction=array.reduction,
-        operand_registers=array.operand_registers, fill_cycles=fill, stationary=_STATIONARY.get(acc.pe_array.dataflow) if array.systolic else None,
+        operand_registers=frozenset(o for o in OPERANDS if array.registered(o)), fill_cycles=fill, stationary=_STATIONARY.get(acc.pe_array.dataflow) if array.systolic else None,
         read_pj=read_pj, write_pj=write_pj, bandwidth=bandwidth,
         double_buffered=np.array([b.double_buffered or b.overlapped_fills for b in acc.buffers] + [True]),
         num_pes=array.num_pes, area_mm2=acc.area_mm2(), constraints=constraints)
@@ -456,7 +457,7 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
             ext_blk = cum_at(c, k) * s_in[rows, np.minimum(level_seq[first], p)]
             count_c = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * _new_share(sizes, ext_c, rows, d, step, axis)), 1)
             count_u = np.where(has, suffix_after[rows, first] * (1 + (f - 1) * _new_share(sizes, ext_blk, rows, d, step, axis)), 1)
-            if c < 0 and not av.operand_registers:  # no MAC register: a new read (or update) every iteration
+            if c < 0 and view.name not in av.operand_registers:  # no MAC register: a read (or update) per iteration
                 count_c = count_u = iterations
             between_mask = (av.spatial_above > c) & (av.spatial_above <= p)
             child = size_c.prod(axis=1) * count_c * used_where(av.spatial_above > c) * real

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwcodesign.accelerators import TEMPLATES, Accelerator, BufferSpec, DRAMSpec, PEArraySpec, get_accelerator
+from hwcodesign.accelerators.spatial import SpatialDim, SpatialSpec
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.mapper import Mapping, arch_view, batch_of, evaluate, map_layer, problem_of
 from hwcodesign.mapper.space import exhaustive_batch, order_variants, random_batch, spatial_choices
@@ -124,6 +125,33 @@ def test_an_accumulating_buffer_holds_its_output_tile_at_the_accumulator_width()
     row = simulate_operator(op, _glb_accelerator(size=64, psum_bytes=4), spill)
     assert not row["feasible"]
     assert (row["constraint"], row["demand"], row["bound"]) == ("capacity of glb", 96, 64)
+
+
+def test_macs_without_an_output_register_update_the_buffer_on_every_mac():
+    """GEMM 2x2x4 on one MAC under a glb, K innermost. With a register for every operand the MAC accumulates
+    each output over K and writes it once (4 writes; 4 reads, draining the outputs to DRAM). With registers
+    for inputs and weights only (ZigZag's PEs) it reads and writes the output in the glb on every MAC: 16
+    writes, and 16 - 4 = 12 read-modify-write reads plus the 4 drain reads. Inputs and weights move the same
+    either way."""
+    op = Gemm(m=2, n=2, k=4)
+    problem = problem_of(op)
+    dims = problem.dims
+    mapping = Mapping(dims=dims, bounds=problem.bounds, levels=("glb", "dram"),
+                      temporal=((1, 1, 2, 2, 4), (1, 1, 1, 1, 1)), orders=(dims, dims), spatial_dims=("lanes",),
+                      spatial=((1, 1, 1, 1, 1),), spatial_above=("glb",))
+
+    def run(registers):
+        spatial = SpatialSpec(dims=(SpatialDim(name="lanes", size=1, above="glb"),), operand_registers=registers)
+        acc = Accelerator(name="t", pe_array=PEArraySpec(rows=1, cols=1, dataflow="ws"), spatial=spatial,
+                          buffers=(BufferSpec(name="glb", size_bytes="1 KiB", operands=("ifmap", "filter", "ofmap")),),
+                          dram=DRAMSpec(bandwidth_bytes_per_cycle=1000))
+        return simulate_operator(op, acc, mapping)
+
+    held, updated = run(True), run(("ifmap", "filter"))
+    assert (held["ofmap_glb_write_bytes"], held["ofmap_glb_read_bytes"]) == (4, 4)
+    assert (updated["ofmap_glb_write_bytes"], updated["ofmap_glb_read_bytes"]) == (16, 12 + 4)
+    for key in ("ifmap_glb_read_bytes", "filter_glb_read_bytes", "dram_read_bytes", "dram_write_bytes"):
+        assert held[key] == updated[key]
 
 
 @pytest.mark.parametrize("template", ["eyeriss_like", "nvdla_like", "simba_like", "tpu_like"])
