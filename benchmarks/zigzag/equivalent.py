@@ -6,10 +6,11 @@ energies per access of ``bandwidth_max`` bits. Converted here:
 
 * size: bits / 8 bytes. ZigZag keeps partial sums at 16 bits (``O`` precision) and final outputs at 8 bits
   (``O_final``); so does ours with ``psum_bytes=2`` (`Accelerator.psum_bytes`: a level that accumulates
-  stores and moves outputs at 2 bytes, DRAM spills partial sums at 2 bytes and final values at 1). The
-  16-bit output register ``rf_2B`` holds one output: ZigZag's PEs accumulate in it, ours could otherwise
-  keep two final outputs there while the MAC's register accumulates, so `zigzag_cost` rejects a mapping
-  whose ``rf_2B`` tile holds more than one output.
+  stores and moves outputs at 2 bytes, DRAM spills partial sums at 2 bytes and final values at 1).
+* PEs: ZigZag's MACs hold no partial sum; they read and write the output register ``rf_2B`` on every MAC.
+  Ours: ``SpatialSpec(operand_registers=("ifmap", "filter"))`` (the MACs keep inputs and weights, which
+  is ZigZag's ``access_same_data_considered_as_no_access``, but update the output in ``rf_2B`` on every
+  MAC), so ``rf_2B`` holds partial sums and, at 2 bytes, exactly one output.
 * energy per byte = ``r_cost`` (or ``w_cost``) / (``bandwidth_max`` / 8).
 * bandwidth (bytes/cycle): read + write ports together, since our model divides reads plus writes by one
   bandwidth per buffer (per instance for per-PE levels).
@@ -116,7 +117,8 @@ def tpu_like(kind: Kind = "conv") -> Accelerator:
     )
     spatial = SpatialSpec(dims=(SpatialDim(name="D1", size=32, loops=loops["D1"], above="sram"),
                                 SpatialDim(name="D2", size=32, loops=loops["D2"], above="sram")),
-                          dataflow="ws", multicast=True, reduction=True, systolic=False)
+                          dataflow="ws", multicast=True, reduction=True, systolic=False,
+                          operand_registers=("ifmap", "filter"))
     return Accelerator(name="zigzag_tpu_like", template="zigzag_tpu_like",
                        pe_array=PEArraySpec(rows=32, cols=32, dataflow="ws"), buffers=buffers,
                        dram=DRAMSpec(bandwidth_bytes_per_cycle=DRAM_BYTES_PER_CYCLE), spatial=spatial,
@@ -145,7 +147,8 @@ def edge_tpu_like(kind: Kind = "conv") -> Accelerator:
                                 SpatialDim(name="D2", size=8, loops=loops["D2"], above="rf"),
                                 SpatialDim(name="D3", size=4, loops=loops["D3"], above="sram"),
                                 SpatialDim(name="D4", size=4, loops=loops["D4"], above="sram")),
-                          dataflow="ws", multicast=True, reduction=True, systolic=False)
+                          dataflow="ws", multicast=True, reduction=True, systolic=False,
+                          operand_registers=("ifmap", "filter"))
     return Accelerator(name="zigzag_edge_tpu_like", template="zigzag_edge_tpu_like",
                        pe_array=PEArraySpec(rows=32, cols=32, dataflow="ws"), buffers=buffers,
                        dram=DRAMSpec(bandwidth_bytes_per_cycle=DRAM_BYTES_PER_CYCLE), spatial=spatial,
@@ -208,17 +211,8 @@ def zigzag_cost(hardware: str, input_words: int | None = None):
         latency = np.ceil(np.maximum.reduce([c.compute_cycles, busy, during])) + np.ceil(offload / av.bandwidth[nb])
         if systolic:
             latency = latency + np.maximum(batch.spatial.prod(axis=2) - 1, 0).sum(axis=1)
-        # ZigZag's PEs accumulate in rf_2B itself (its MACs hold no partial sum), so rf_2B holds one 16-bit
-        # output, partial or final; ours could keep two final 8-bit outputs there while the MAC accumulates.
-        inside = batch.spatial[:, av.spatial_above <= 0].prod(axis=1)
-        rf_words = problem.axis_sizes("ofmap", tile_extents(batch, "ofmap", 0) * inside).prod(axis=1)
-        over = c.feasible & (rf_words > 1)
-        names = (*c.constraint_names, ("outputs in rf_2B (one 16-bit word: ZigZag's PEs accumulate there)", "words"))
         return dataclasses.replace(c, latency_cycles=latency, energy_components=components, read_bytes=reads,
-                                   write_bytes=writes, feasible=c.feasible & ~over,
-                                   violation=np.where(over, len(names) - 1, c.violation),
-                                   demand=np.where(over, rf_words, c.demand), bound=np.where(over, 1.0, c.bound),
-                                   constraint_names=names)
+                                   write_bytes=writes)
 
     return cost
 
