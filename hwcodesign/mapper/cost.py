@@ -343,6 +343,11 @@ def _new_share(sizes, ext: np.ndarray, rows: np.ndarray, d: np.ndarray, step: np
     return np.minimum(sizes(moved)[rows, axis] - h, h) / h
 
 
+def psum_bytes(problem: Problem, acc: Accelerator) -> float:
+    """Bytes per partial sum: ``Accelerator.psum_bytes``, never narrower than the problem's word."""
+    return max(problem.elem_bytes, acc.psum_bytes or problem.elem_bytes)
+
+
 def _reduces(S: np.ndarray, dims: np.ndarray, relevant: np.ndarray) -> np.ndarray | bool:
     """Per mapping, whether the spatial dims selected by ``dims`` unroll a loop the output does not index (a
     reduction over PEs)."""
@@ -379,7 +384,7 @@ def evaluate(problem: Problem, acc: Accelerator, batch: MappingBatch) -> BatchCo
     n, L, D = T.shape
     J = S.shape[1]
     elem = problem.elem_bytes
-    psum = max(elem, acc.psum_bytes or elem)  # bytes per partial sum (Accelerator.psum_bytes)
+    psum = psum_bytes(problem, acc)
     ones = np.ones((n, D))
     cum_t = np.cumprod(T, axis=1)
     s_in = np.ones((n, L, D))  # product of the spatial factors inside each level's tile

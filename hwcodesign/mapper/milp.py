@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from hwcodesign.mapper.cost import ArchView, MappingBatch, allowed_mask
+from hwcodesign.mapper.cost import ArchView, MappingBatch, allowed_mask, psum_bytes
 from hwcodesign.mapper.problem import Problem
 
 __all__ = ["prime_factors", "milp_tiling"]
@@ -93,7 +93,7 @@ def milp_tiling(problem: Problem, av: ArchView, *, time_limit_s: float = 10.0,
             for o in held:
                 view = problem.operand(o)
                 # an output tile on chip may hold partial sums: size it at the accumulator width
-                word = max(problem.elem_bytes, av.acc.psum_bytes or 0) if view.is_output else problem.elem_bytes
+                word = psum_bytes(problem, av.acc) if view.is_output else problem.elem_bytes
                 expr = pulp.lpSum(math.log(c) + log_in(d, inside) for axis in view.axes for d, c in axis)
                 prog += expr <= math.log(max(share / word, 1))
                 onchip_logs.append(expr)

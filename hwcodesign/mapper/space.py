@@ -207,13 +207,13 @@ def neighbours(batch: MappingBatch) -> MappingBatch:
                 if not len(rows):
                     continue
                 moved = batch.take(rows)
-                prime = spf(moved.temporal[:, src, d])
                 whole = moved.temporal[:, src, d]
-                for factor, keep in ((prime, slice(None)), (whole, whole != prime)):
-                    temporal = moved.temporal[keep].copy()
+                prime = spf(whole)
+                for factor, keep in ((prime, np.ones(len(moved), dtype=bool)), (whole, whole != prime)):
+                    part = moved.take(np.flatnonzero(keep))
+                    temporal = part.temporal.copy()
                     temporal[:, src, d] //= factor[keep]
                     temporal[:, dst, d] *= factor[keep]
-                    part = moved.take(np.flatnonzero(keep)) if isinstance(keep, np.ndarray) else moved
                     out.append(MappingBatch(temporal, part.spatial, part.orders, part.cuts))
     return MappingBatch.concat(out) if out else batch.take(slice(0, 0))
 
