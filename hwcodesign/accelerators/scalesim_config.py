@@ -93,7 +93,12 @@ class _Reader:
 
     def _raw(self, section: str, key: str, default: str | None) -> str:
         if self.parser.has_option(section, key):
-            return self.parser.get(section, key).strip()
+            try:
+                return self.parser.get(section, key).strip()
+            except configparser.Error as exc:  # e.g. a lone '%' (configparser interpolates, as SCALE-Sim's does)
+                first = str(exc).splitlines()[0]
+                raise ConfigError(f"SCALE-Sim config {str(self.path)!r}: [{section}] {key} cannot be read: {first}") \
+                    from None
         if default is not None:
             return default
         raise ConfigError(f"SCALE-Sim config {str(self.path)!r}: [{section}] has no {key!r} key (it is required).")

@@ -112,3 +112,13 @@ def test_fuzz_one_line_replaced(tmp_path, index, junk):
     lines[index] = junk
     with contextlib.suppress(ConfigError):
         read_scalesim_config(_write(tmp_path, "\n".join(lines)))
+
+
+def test_a_lone_percent_sign_is_a_config_error(tmp_path):
+    # Found by test_fuzz_one_line_replaced: " %" continues ArrayHeight's value, and configparser's
+    # interpolation (SCALE-Sim's too) rejects the '%' when the value is read, not when the file is parsed.
+    lines = VALID.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.lower().startswith("arrayheight"))
+    lines[index + 1] = " %"
+    with pytest.raises(ConfigError, match=r"ArrayHeight cannot be read: '%' must be followed"):
+        read_scalesim_config(_write(tmp_path, "\n".join(lines)))
