@@ -417,15 +417,16 @@ def _nb201_lowered(arch: str, batch: int, precision: str):
     return _LOWERED[key]
 
 
-def nb201_predict(arch_strs, gpu: str, batch: int, params: GPUModelParams | None = None) -> np.ndarray:
-    """Predicted fp32 milliseconds of NB201 networks ``arch_strs`` on ``gpu``, vectorised over archs.
+def nb201_predict(arch_strs, gpu: str, batch: int, params: GPUModelParams | None = None,
+                  precision: str = "fp32") -> np.ndarray:
+    """Predicted milliseconds of NB201 networks ``arch_strs`` on ``gpu``, vectorised over archs.
 
-    Exactly `predict_network` on ``nb201(arch, batch=batch, zero_edges=NB201_ZERO_EDGES)``
-    (the network model is a sum over operators), computed from five probe networks and
-    per-arch edge-op counts.
+    Exactly `predict_network` on ``nb201(arch, batch=batch, precision=precision,
+    zero_edges=NB201_ZERO_EDGES)`` (the network model is a sum over operators), computed
+    from five probe networks and per-arch edge-op counts.
     """
     params = params or DEFAULT_PARAMS
-    pieces = _nb201_piece_seconds(gpu, batch, params)
+    pieces = _nb201_piece_seconds(gpu, batch, params, precision)
     return 1e3 * (pieces[0] + _nb201_counts(list(arch_strs)) @ pieces[1:])
 
 
@@ -502,14 +503,18 @@ def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) 
 
     params = params or DEFAULT_PARAMS
     out = np.empty(len(frame))
-    for i, row in enumerate(frame.itertuples(index=False)):
-        name = str(row.workload)
-        if name.startswith("|"):
-            w = get_workload("nb201", arch_str=name, batch=int(row.batch), precision=row.precision,
-                             zero_edges=NB201_ZERO_EDGES)
+    workload = frame["workload"].astype(str).reset_index(drop=True)
+    is_nb201 = workload.str.startswith("|")
+    keys = pd.DataFrame({"device": frame["device"].to_numpy(), "batch": frame["batch"].astype(int).to_numpy(),
+                         "precision": frame["precision"].to_numpy(), "workload": workload.where(~is_nb201, "")})
+    # One prediction per distinct network; NB201 rows of a (device, batch, precision) in one go
+    # (tens of thousands of arch strings take seconds, not a network build each).
+    for (device, batch, precision, name), idx in keys.groupby(list(keys.columns), sort=False).indices.items():
+        if name == "":
+            out[idx] = nb201_predict(workload.iloc[idx], device, int(batch), params, precision)
         else:
-            w = get_workload(name, batch=int(row.batch), precision=row.precision)
-        out[i] = predict_network(w, row.device, params=params).latency_ms
+            w = get_workload(name, batch=int(batch), precision=precision)
+            out[idx] = predict_network(w, device, params=params).latency_ms
     return out
 
 

@@ -52,6 +52,24 @@ def test_user_nb201_rows_are_the_reference_network():
     np.testing.assert_allclose(predict_measured(frame), nb201_predict([arch], "1080 Ti", 256), rtol=1e-9)
 
 
+def test_user_rows_mixed_are_each_their_own_network():
+    # rows are grouped for speed; each must still get its own network, device, batch and precision
+    import pandas as pd
+
+    archs = list(nb201_measured()["arch_str"].iloc[[5, 77, 5]])
+    frame = pd.DataFrame({"device": ["1080 Ti", "T4", "V100", "T4", "1080 Ti"],
+                          "workload": [archs[0], "tiny", archs[1], archs[2], "tiny"],
+                          "batch": [256, 8, 32, 256, 8], "precision": ["fp32", "fp16", "fp16", "fp32", "fp32"]})
+
+    def one(row):
+        w = (get_workload("nb201", arch_str=row.workload, batch=row.batch, precision=row.precision,
+                          zero_edges="compute") if row.workload.startswith("|")
+             else get_workload(row.workload, batch=row.batch, precision=row.precision))
+        return predict_network(w, row.device).latency_ms
+
+    np.testing.assert_allclose(predict_measured(frame), [one(r) for r in frame.itertuples()], rtol=1e-9)
+
+
 def test_library_eras_of_deepbench_rows(tmp_path):
     # DeepBench's specs: CUDA 10.1 on V100, 7.5 on M40 / Titan X (Maxwell), 8.0 on the Pascal GPUs
     eras = load_deepbench("gemm").groupby("device")["library"].unique()
