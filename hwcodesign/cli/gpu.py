@@ -27,11 +27,12 @@ def _gpu_params(path):
 def _cmd_predict(args: argparse.Namespace) -> int:
     from hwcodesign.accelerators.gpus import load_gpu_catalog
     from hwcodesign.simulator.gpu import predict_network
+    from hwcodesign.simulator.gpu.model import storage_precision
     from hwcodesign.workloads import load_workload
 
     if args.catalog:
         load_gpu_catalog(args.catalog)
-    workload = load_workload(args.workload, precision=args.precision).with_batch(args.batch)
+    workload = load_workload(args.workload, precision=storage_precision(args.precision)).with_batch(args.batch)
     pred = predict_network(workload, args.device, precision=args.precision, params=_gpu_params(args.params),
                            fusion=args.fusion)
     if args.out:
@@ -125,7 +126,8 @@ def register(sub) -> None:
     pr.add_argument("--device", required=True, help="catalog name, e.g. V100, 'RTX 3090', A100")
     pr.add_argument("--workload", required=True, help="zoo name or topology file")
     pr.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
-    pr.add_argument("--precision", choices=("fp32", "fp16", "bf16", "int8"), default="fp32", help="default fp32")
+    pr.add_argument("--precision", choices=("fp32", "tf32", "fp16", "bf16", "int8"), default="fp32",
+                    help="default fp32; tf32: fp32 tensors, convs and GEMMs on TF32 tensor cores (Ampere and later)")
     pr.add_argument("--fusion", choices=("eager", "inference"), default="eager",
                     help="eager (PyTorch eager, default) or inference (BN/activations folded into convs)")
     pr.add_argument("--params", type=Path, help="JSON of GPUModelParams (from 'calibrate gpu --out')")
@@ -148,7 +150,8 @@ def register(sub) -> None:
     me.add_argument("target", choices=("gpu",), help="gpu: CUDA events on a GPU (CPU timing when there is none)")
     me.add_argument("--workload", required=True, help="zoo name")
     me.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
-    me.add_argument("--precision", choices=("fp32", "fp16", "bf16", "int8"), default="fp32", help="default fp32")
+    me.add_argument("--precision", choices=("fp32", "tf32", "fp16", "bf16"), default="fp32",
+                    help="default fp32 (TF32 off); tf32: PyTorch's TF32 convs and matmuls on")
     me.add_argument("--repeats", type=int, default=20, help="timed repetitions (default 20)")
     me.add_argument("--out", type=Path, required=True, help="CSV in the per-network form")
     me.add_argument("--quiet", action="store_true", help="print nothing")

@@ -43,7 +43,14 @@ from hwcodesign.accelerators.gpus import get_gpu
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.simulator.gpu.calibrate import fit_params
 from hwcodesign.simulator.gpu.kernels import KernelBatch, kernel_seconds
-from hwcodesign.simulator.gpu.model import conv_batch, device_arrays, gemm_batch, network_seconds, predict_network
+from hwcodesign.simulator.gpu.model import (
+    conv_batch,
+    device_arrays,
+    gemm_batch,
+    network_seconds,
+    predict_network,
+    storage_precision,
+)
 from hwcodesign.simulator.gpu.params import DEFAULT_PARAMS, KERNEL_PARAMS, NETWORK_PARAMS, GPUModelParams
 from hwcodesign.workloads.precision import bytes_per_element
 
@@ -412,7 +419,7 @@ def _nb201_lowered(arch: str, batch: int, precision: str):
 
     key = (arch, batch, precision)
     if key not in _LOWERED:
-        w = nb201(arch, batch=batch, precision=precision, zero_edges=NB201_ZERO_EDGES)
+        w = nb201(arch, batch=batch, precision=storage_precision(precision), zero_edges=NB201_ZERO_EDGES)
         _LOWERED[key] = network_kernels(w, precision=precision)
     return _LOWERED[key]
 
@@ -513,8 +520,8 @@ def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) 
         if name == "":
             out[idx] = nb201_predict(workload.iloc[idx], device, int(batch), params, precision)
         else:
-            w = get_workload(name, batch=int(batch), precision=precision)
-            out[idx] = predict_network(w, device, params=params).latency_ms
+            w = get_workload(name, batch=int(batch), precision=storage_precision(precision))
+            out[idx] = predict_network(w, device, precision=precision, params=params).latency_ms
     return out
 
 

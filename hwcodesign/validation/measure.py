@@ -6,7 +6,9 @@ tensors: CUDA events on a GPU, ``time.perf_counter`` on the CPU when there is no
 per-network measured form (``device, workload, batch, precision, latency_ms``) plus
 ``layer`` (empty for the whole network), ``kind`` and ``timer``; the whole-network row
 is one forward pass in eager mode, the per-layer rows each operator timed alone.
-CNN operators are supported (conv2d, batchnorm, pool, elementwise, gemm as a linear
+``fp32`` turns PyTorch's TF32 paths off (``torch.backends.cudnn.allow_tf32`` is on by
+default), ``tf32`` turns them on for convolutions and matmuls, so that each row is what its
+``precision`` says on Ampere and later GPUs. CNN operators are supported (conv2d, batchnorm, pool, elementwise, gemm as a linear
 layer on the flattened input); others raise `ConfigError`.
 """
 
@@ -22,7 +24,7 @@ from hwcodesign.workloads.operators import BatchNorm, Conv2d, Elementwise, Gemm,
 
 __all__ = ["measure_torch"]
 
-_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+_DTYPES = {"fp32": "float32", "tf32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 
 
 def _torch() -> Any:
@@ -68,12 +70,13 @@ def _layer_fn(torch, op, dev, dtype):
 def measure_torch(workload: str, *, batch: int = 1, precision: str = "fp32", repeats: int = 20,
                   warmup: int = 5) -> pd.DataFrame:
     """Measure ``workload`` (a zoo name) with PyTorch; see the module docstring for the rows."""
+    from hwcodesign.simulator.gpu.model import storage_precision
     from hwcodesign.workloads import load_workload
 
     torch = _torch()
-    if precision not in ("fp32", "fp16", "bf16"):
-        raise ConfigError(f"measure gpu supports fp32, fp16 and bf16. Got {precision!r}.")
-    w = load_workload(workload, precision=precision).with_batch(batch)
+    if precision not in _DTYPES:
+        raise ConfigError(f"measure gpu supports {', '.join(_DTYPES)}. Got {precision!r}.")
+    w = load_workload(workload, precision=storage_precision(precision)).with_batch(batch)
     cuda = torch.cuda.is_available()
     dev = torch.device("cuda" if cuda else "cpu")
     dtype = getattr(torch, _DTYPES[precision])
@@ -118,11 +121,16 @@ def measure_torch(workload: str, *, batch: int = 1, precision: str = "fp32", rep
 
     timer = "cuda_events" if cuda else "cpu_perf_counter"
     base = {"device": device_name, "workload": workload, "batch": batch, "precision": precision, "timer": timer}
-    with torch.no_grad():
-        values = forward()
-        rows = [{**base, "layer": "", "kind": "network", "latency_ms": timed(forward)}]
-        for name in names:
-            srcs = {s: values[s] for s in w.inputs(name)}
-            rows.append({**base, "layer": name, "kind": w[name].kind,
-                         "latency_ms": timed(lambda name=name, srcs=srcs: run_layer(name, srcs))})
+    tf32 = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+    try:
+        with torch.no_grad():
+            values = forward()
+            rows = [{**base, "layer": "", "kind": "network", "latency_ms": timed(forward)}]
+            for name in names:
+                srcs = {s: values[s] for s in w.inputs(name)}
+                rows.append({**base, "layer": name, "kind": w[name].kind,
+                             "latency_ms": timed(lambda name=name, srcs=srcs: run_layer(name, srcs))})
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = tf32
     return pd.DataFrame(rows)

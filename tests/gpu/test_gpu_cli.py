@@ -25,14 +25,17 @@ def test_predict_gpu_unknown_device(capsys):
 
 def test_validate_gpu_per_network_file(tmp_path, capsys):
     measured = tmp_path / "m.csv"
-    pd.DataFrame({"device": ["V100", "NV_T4"], "workload": ["resnet50", "resnet18"], "batch": [32, 1],
-                  "precision": ["fp16", "fp32"], "latency_ms": [20.0, 3.0], "note": ["a", "b"]}).to_csv(measured,
-                                                                                                   index=False)
+    pd.DataFrame({"device": ["V100", "NV_T4", "A100"], "workload": ["resnet50", "resnet18", "resnet50"],
+                  "batch": [32, 1, 32], "precision": ["fp16", "fp32", "tf32"], "latency_ms": [20.0, 3.0, 20.0],
+                  "note": ["a", "b", "c"]}).to_csv(measured, index=False)
     out = tmp_path / "o.csv"
     assert main(["validate", "gpu", "--measured", str(measured), "--out", str(out)]) == 0
     rows = pd.read_csv(out)
     assert {"device", "workload", "batch", "precision", "latency_ms", "note", "predicted_ms", "ape"} <= set(rows)
-    assert len(rows) == 2 and (rows.ape >= 0).all()
+    assert len(rows) == 3 and (rows.ape >= 0).all()
+    assert main(["predict", "gpu", "--device", "A100", "--workload", "resnet50", "--batch", "32", "--precision",
+                 "tf32", "--quiet", "--out", str(tmp_path / "p.json")]) == 0
+    assert json.loads((tmp_path / "p.json").read_text())["latency_ms"] == rows.predicted_ms[2]
 
 
 def test_validate_gpu_deepbench_file(tmp_path):

@@ -52,6 +52,32 @@ def test_tensor_core_alignment_by_hand(one_tile):
                                predict_gemm(TOY, 512, 1, 1, "fp32", params=IDEAL), rtol=1e-9)
 
 
+def test_tf32_by_hand(one_tile):
+    # tf32: fp32 tensors (4 bytes), convs and GEMMs on TF32 tensor cores, dimensions padded to
+    # multiples of 4 (16 bytes); a GPU without TF32 tensor cores runs them on CUDA cores
+    ampere = GPUSpec.from_dict({**TOY.to_dict(), "tf32_tensor_flops": 16e12})
+    tc_cta = 2 * 128 * 128 * 1024 / 1e12 / 4  # a quarter of the CUDA-core CTA time (16e12 vs 4e12)
+    t = predict_gemm(ampere, 512, [128, 127, 126], [1024, 1024, 1022], "tf32", params=IDEAL)
+    np.testing.assert_allclose(t, [tc_cta, tc_cta * 128 / 127, tc_cta * 128 / 126], rtol=1e-9)  # k=1022 runs as 1024
+    np.testing.assert_allclose(predict_gemm(ampere, 512, 128, 1024, "fp32", math="tf32", params=IDEAL), [tc_cta],
+                               rtol=1e-9)
+    np.testing.assert_allclose(predict_gemm(TOY, 512, 128, 1024, "tf32", params=IDEAL),
+                               predict_gemm(TOY, 512, 128, 1024, "fp32", params=IDEAL), rtol=1e-12)
+    # memory-bound work moves 4-byte elements either way
+    np.testing.assert_allclose(predict_gemm(ampere, 4096, 1, 4096, "tf32", params=IDEAL),
+                               predict_gemm(ampere, 4096, 1, 4096, "fp32", params=IDEAL), rtol=1e-12)
+
+
+def test_tf32_networks():
+    w = get_workload("resnet50", batch=64, precision="fp32")
+    v100 = [predict_network(w, "V100", precision=p).latency_ms for p in ("fp32", "tf32")]
+    assert v100[0] == v100[1]  # no TF32 tensor cores on Volta
+    a100 = [predict_network(w, "A100", precision=p).latency_ms for p in ("fp32", "tf32", "fp16")]
+    assert a100[0] > a100[1] > a100[2]
+    pred = predict_network(w, "A100", precision="tf32")
+    assert pred.precision == "tf32" and pred.table.to_dataframe().query("kind == 'conv2d'").tensor_cores.all()
+
+
 def test_memory_bound_gemv():
     slow = GPUSpec.from_dict({**TOY.to_dict(), "memory_bandwidth_bytes_per_s": 1e9})
     t = predict_gemm(slow, 4096, 1, 4096, "fp32", params=IDEAL)

@@ -40,11 +40,16 @@ from hwcodesign.workloads.operators import BatchNorm, Conv2d, Elementwise, Embed
 from hwcodesign.workloads.precision import bytes_per_element
 from hwcodesign.workloads.workload import Workload
 
-__all__ = ["GPU_MODEL_PRECISIONS", "NO_L1_LOAD_ARCHITECTURES", "Fusion", "device_arrays", "gemm_batch", "conv_batch",
+__all__ = ["GPU_MODEL_PRECISIONS", "STORAGE_PRECISION", "storage_precision", "NO_L1_LOAD_ARCHITECTURES", "Fusion", "device_arrays", "gemm_batch", "conv_batch",
            "predict_gemm", "predict_conv", "NetworkKernels", "network_kernels", "GPUPrediction", "predict_network",
            "network_seconds"]
 
-GPU_MODEL_PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+GPU_MODEL_PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "int8")
+#: Precisions whose tensors are stored in another one: ``tf32`` is fp32 tensors with the
+#: convolutions and GEMMs on TF32 tensor cores where the GPU has them (Ampere and later; what
+#: PyTorch does for convolutions by default, ``torch.backends.cudnn.allow_tf32``, and for
+#: matmuls with ``torch.backends.cuda.matmul.allow_tf32``), on fp32 CUDA cores elsewhere.
+STORAGE_PRECISION = {"tf32": "fp32"}
 #: Architectures whose L1 caches only global loads the compiler can prove read-only, so
 #: re-reads of overlapping pooling windows go to L2 (CUDA C Programming Guide, compute
 #: capability 5.x/6.x "Global Memory").
@@ -59,32 +64,43 @@ def _check_precision(precision: str) -> str:
     return precision
 
 
+def storage_precision(precision: str) -> str:
+    """The precision ``precision``'s tensors are stored in (``tf32`` -> ``fp32``; others themselves)."""
+    return STORAGE_PRECISION.get(_check_precision(precision), precision)
+
+
 def device_arrays(gpus: GPUSpec | list[GPUSpec], precision: str | list[str], n: int, *,
                   math: str | list[str] | None = None) -> tuple[DeviceArrays, np.ndarray]:
     """Per-row device quantities and tensor-core alignment for ``n`` rows.
 
-    ``precision`` is the storage precision, ``math`` the arithmetic one (``None``: the
-    same); 16-bit storage with fp32 math runs on CUDA cores. int8 on a GPU without int8
+    ``precision`` is one of `GPU_MODEL_PRECISIONS` (``tf32``: fp32 tensors, TF32 tensor-core
+    math), ``math`` the arithmetic one if different (``None``: the same); 16-bit storage with
+    fp32 math runs on CUDA cores. int8 on a GPU without int8
     tensor cores uses dp4a (needs multiples of 4) where it exists.
     """
     gpus_l = gpus if isinstance(gpus, list) else [gpus] * n
     prec_l = precision if isinstance(precision, list) else [precision] * n
     math_l = math if isinstance(math, list) else [math] * n
-    cache: dict[tuple[str, str, str | None], tuple[float, float, float, int]] = {}
+    cache: dict[tuple[str, str, str | None], tuple[float, float, int, bool]] = {}
     simt, tensor, align = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
-    half2 = np.zeros(n, dtype=bool)
+    half2, dp4a = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for i, (gpu, prec, mth) in enumerate(zip(gpus_l, prec_l, math_l, strict=True)):
         key = (gpu.name, prec, mth)
         if key not in cache:
             mth_eff = mth or prec
             if mth_eff == "fp32":
-                cache[key] = (gpu.fp32_flops, 0.0, 1)
+                cache[key] = (gpu.fp32_flops, 0.0, 1, False)
+            elif mth_eff == "tf32":
+                # cuBLAS >= 11 / cuDNN 8 use TF32 tensor cores on multiples of 4 elements
+                # (16 bytes, like 8 for 16-bit and 16 for int8; NVIDIA's Matrix Multiplication
+                # Background guide); GPUs without them run fp32 on CUDA cores.
+                cache[key] = (gpu.fp32_flops, gpu.tf32_tensor_flops, 4, False)
             elif mth_eff == "int8" and gpu.int8_tensor_ops == 0:
-                cache[key] = (gpu.fp32_flops, gpu.int8_ops, 4)
+                cache[key] = (gpu.fp32_flops, gpu.int8_ops, 4, gpu.int8_ops > 0)
             else:
                 cache[key] = (gpu.peak_flops(mth_eff, tensor_cores=False),
-                              gpu.peak_flops(mth_eff, tensor_cores=True), 16 if mth_eff == "int8" else 8)
-        simt[i], tensor[i], align[i] = cache[key]
+                              gpu.peak_flops(mth_eff, tensor_cores=True), 16 if mth_eff == "int8" else 8, False)
+        simt[i], tensor[i], align[i], dp4a[i] = cache[key]
         if gpu.architecture == "maxwell" and gpu.base_clock_hz:
             # GM200 boards hold their base clock under sustained load: on DeepBench the M40
             # (948 MHz base, 1114 boost) is 5-6% slower than the Titan X (1000 base, 1075
@@ -97,7 +113,7 @@ def device_arrays(gpus: GPUSpec | list[GPUSpec], precision: str | list[str], n: 
         simt_peak=simt, tensor_peak=tensor,
         bandwidth=np.array([g.memory_bandwidth_bytes_per_s for g in gpus_l], dtype=float),
         l2_bytes=np.array([g.l2_size_bytes for g in gpus_l], dtype=float),
-        dp4a=(align == 4) & (tensor > 0),
+        dp4a=dp4a,
         maxwell=np.array([g.architecture == "maxwell" for g in gpus_l], dtype=bool),
         no_l1_loads=np.array([g.architecture in NO_L1_LOAD_ARCHITECTURES for g in gpus_l], dtype=bool),
         half2=half2)
@@ -149,8 +165,7 @@ def predict_gemm(device: str | GPUSpec, m, n, k, precision: str = "fp32", *, mat
                  params: GPUModelParams | None = None) -> np.ndarray:
     """Seconds of GEMM kernels ``(m x k) @ (k x n)`` (array-like shapes broadcast) on ``device``."""
     gpu = get_gpu(device)
-    _check_precision(precision)
-    kb = gemm_batch(m, n, k, bytes_per_element(precision), 1)
+    kb = gemm_batch(m, n, k, bytes_per_element(storage_precision(precision)), 1)
     dev, align = device_arrays(gpu, precision, len(kb), math=math)
     kb = KernelBatch(**{**kb.__dict__, "align_to": align})
     return kernel_seconds(kb, dev, _params(params))["seconds"]
@@ -161,11 +176,11 @@ def predict_conv(device: str | GPUSpec, *, batch, in_c, in_h, in_w, out_c, kerne
                  params: GPUModelParams | None = None) -> np.ndarray:
     """Seconds of forward convolutions on ``device`` (array-like shapes broadcast)."""
     gpu = get_gpu(device)
-    _check_precision(precision)
+    eb = bytes_per_element(storage_precision(precision))
     out_h = (np.asarray(in_h) + 2 * np.asarray(pad_h) - np.asarray(kernel_h)) // np.asarray(stride_h) + 1
     out_w = (np.asarray(in_w) + 2 * np.asarray(pad_w) - np.asarray(kernel_w)) // np.asarray(stride_w) + 1
     kb = conv_batch(batch, in_c, in_h, in_w, out_c, kernel_h, kernel_w, out_h, out_w, stride_h, stride_w,
-                    bytes_per_element(precision), 1, groups=groups)
+                    eb, 1, groups=groups)
     dev, align = device_arrays(gpu, precision, len(kb), math=math)
     kb = KernelBatch(**{**kb.__dict__, "align_to": align})
     return kernel_seconds(kb, dev, _params(params))["seconds"]
@@ -234,7 +249,8 @@ def network_kernels(workload: Workload, *, precision: str | None = None, fusion:
     key = (precision, fusion)
     if key in per:
         return per[key]
-    eb = bytes_per_element(precision)
+    storage = storage_precision(precision)
+    eb = bytes_per_element(storage)
     ops = workload.operators()
     names = workload.names()
     producers = {}
@@ -246,7 +262,7 @@ def network_kernels(workload: Workload, *, precision: str | None = None, fusion:
             srcs = workload.inputs(name)
             fused = len(srcs) == 1 and producers.get(srcs[0], False)
         producers[name] = isinstance(op, (Conv2d, Gemm)) or fused
-        rows.append(_op_rows(op, eb, precision, fused))
+        rows.append(_op_rows(op, eb, storage, fused))
     col = {key_: np.array([r[key_] for r in rows]) for key_ in rows[0]} if rows else {}
     n = len(rows)
     kb = KernelBatch(cls=col["cls"].astype(np.int64), m=col["m"].astype(np.int64), n=col["n"].astype(np.int64),
