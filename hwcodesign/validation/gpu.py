@@ -58,6 +58,7 @@ __all__ = ["NB201_DEVICES", "NB201_LIBRARY", "NB201_ZERO_EDGES", "NETWORK_COLUMN
            "load_deepbench", "tensor_efficiency_prior", "load_network_measurements", "nb201_measured",
            "predict_deepbench", "fit_kernel_params", "refit_default_params", "lodo_deepbench", "nb201_predict",
            "fit_network_params", "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured",
+           "published_measured", "published_table",
            "GPUValidation", "validate_gpu", "plot_predicted_vs_measured"]
 
 #: HELP's NB201 device keys -> catalog names. HELP's "titanx" is taken to be the Pascal
@@ -167,6 +168,26 @@ def load_network_measurements(path: str | Path) -> pd.DataFrame:
     """A per-network measured file: ``device, workload, batch, precision, latency_ms`` (other columns kept)."""
     frame = pd.read_csv(io.StringIO(_read(path)))
     _require(frame, NETWORK_COLUMNS, f"Per-network measured file {str(path)!r}")
+    frame["measured_ms"] = frame["latency_ms"].astype(float)
+    return frame
+
+
+def published_measured() -> pd.DataFrame:
+    """Published whole-network inference latencies, in the per-network form, never fitted on.
+
+    NVIDIA's DeepLearningExamples (PyTorch 21.03 NGC container): ResNet-50 v1.5 on V100 16GB
+    and T4 (FP32 and AMP) and EfficientNet-B0 on A100 80GB (TF32 and AMP) and V100 16GB (FP32
+    and AMP), batch 1-256. AMP rows are ``fp16`` (autocast runs convolutions and GEMMs in
+    fp16), TF32 rows ``tf32``; ``framework_precision`` keeps the source's label.
+    ``latency_ms`` is the batch over the published mean throughput: the published mean
+    latency includes rare slow iterations (it exceeds the 95th percentile at large batches);
+    both are kept (``latency_avg_ms``, ``latency_p95_ms``).
+
+    >>> f = published_measured()
+    >>> len(f), sorted(f["gpu"].unique())
+    (72, ['A100 SXM4 80GB', 'Tesla T4', 'Tesla V100 SXM2'])
+    """
+    frame = _with_gpu(pd.read_csv(io.StringIO(_data("published", "dle_pytorch_inference.csv"))))
     frame["measured_ms"] = frame["latency_ms"].astype(float)
     return frame
 
@@ -357,6 +378,18 @@ def ape_table(frame: pd.DataFrame, by: list[str] | tuple[str, ...] = ("gpu", "pr
                          "p90_ape_pct": 100 * g.quantile(0.9)}).reset_index()
 
 
+def published_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """`ape_table` of published network rows per GPU, workload and framework precision, split into
+    batch 1-16 (mostly framework-bound: the host's speed matters) and 32-256, with the median
+    signed error (%: + = predicted slower)."""
+    frame = frame.assign(batches=np.where(frame["batch"] >= 32, "32-256", "1-16"),
+                         signed=frame["predicted_ms"] / frame["measured_ms"] - 1)
+    by = ["gpu", "workload", "framework_precision", "batches"]
+    table = ape_table(frame, by)
+    table["median_signed_pct"] = 100 * frame.groupby(by)["signed"].median().to_numpy()
+    return table
+
+
 def spearman(a, b) -> float:
     """Spearman rank correlation (average ranks for ties)."""
     ra = pd.Series(np.asarray(a)).rank().to_numpy()
@@ -536,6 +569,10 @@ class GPUValidation:
 def validate_gpu(measured: str | Path | None = None, *, device: str | None = None) -> GPUValidation:
     """Leave-one-device-out on the shipped data, or `DEFAULT_PARAMS` on a user ``measured`` file.
 
+    The shipped run also predicts the published network latencies (`published_measured`)
+    with `DEFAULT_PARAMS`, which were fitted on none of them (V100 DeepBench kernels, HELP's
+    NB201 networks): an out-of-sample check on GPUs and networks outside the fits.
+
     A user file is recognised by its columns: DeepBench GEMM (``M, N, K, time_ms``),
     DeepBench conv (``fwd_ms``) or per-network (``workload, latency_ms``).
     """
@@ -553,7 +590,13 @@ def validate_gpu(measured: str | Path | None = None, *, device: str | None = Non
         nbt = ape_table(nb, ("gpu", "batch"))
         nbt["spearman"] = [spearman(f.predicted_ms, f.measured_ms) for _, f in nb.groupby(["gpu", "batch"])]
         tables["nb201"] = nbt
-        rows = pd.concat([db.assign(dataset="deepbench"), nb.assign(dataset="nb201")], ignore_index=True)
+        pub = published_measured()
+        if device is not None:
+            pub = pub[pub["gpu"] == name]
+        pub = _ape(pub.assign(predicted_ms=predict_measured(pub)).reset_index(drop=True))
+        tables["published_networks"] = published_table(pub)
+        rows = pd.concat([db.assign(dataset="deepbench"), nb.assign(dataset="nb201"),
+                          pub.assign(dataset="published")], ignore_index=True)
         return GPUValidation(rows, tables)
     text = _read(measured)
     header = set(pd.read_csv(io.StringIO(text), nrows=0).columns)

@@ -21,6 +21,7 @@ from hwcodesign.validation.gpu import (
     nb201_measured,
     nb201_predict,
     predict_measured,
+    published_measured,
     spearman,
     tensor_efficiency_prior,
 )
@@ -68,6 +69,21 @@ def test_user_rows_mixed_are_each_their_own_network():
         return predict_network(w, row.device).latency_ms
 
     np.testing.assert_allclose(predict_measured(frame), [one(r) for r in frame.itertuples()], rtol=1e-9)
+
+
+def test_published_networks_out_of_sample():
+    # NVIDIA's published PyTorch inference latencies (ResNet-50 on V100/T4, EfficientNet-B0 on
+    # A100/V100), predicted with the shipped parameters, which were fitted on none of them: where
+    # the GPU sets the pace (batch >= 32) each GPU's median error is within the 15% bar
+    rows = published_measured()
+    assert len(rows) == 72 and set(rows["precision"]) == {"fp32", "tf32", "fp16"}
+    # latency_ms is the batch over the published mean throughput
+    np.testing.assert_allclose(rows["latency_ms"], 1e3 * rows["batch"] / rows["throughput_img_s"], rtol=1e-3)
+    rows = rows.assign(predicted_ms=predict_measured(rows))
+    big = rows[rows["batch"] >= 32]
+    ape = ((big.predicted_ms - big.measured_ms).abs() / big.measured_ms).groupby(big["gpu"]).median()
+    assert set(ape.index) == {"A100 SXM4 80GB", "Tesla T4", "Tesla V100 SXM2"}
+    assert (ape <= 0.15).all(), ape
 
 
 def test_library_eras_of_deepbench_rows(tmp_path):
