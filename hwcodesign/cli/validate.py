@@ -12,8 +12,8 @@ from hwcodesign.core.errors import ConfigError
 def _cmd_validate(args: argparse.Namespace) -> int:
     from hwcodesign.validation.comparison import format_table
 
-    if args.target != "gpu" and (args.measured or args.device or args.out):
-        raise ConfigError("--measured, --device and --out are options of 'validate gpu'.")
+    if args.target != "gpu" and (args.measured or args.device or args.out or args.plot):
+        raise ConfigError("--measured, --device, --out and --plot are options of 'validate gpu'.")
     # 'all' is the accelerator references; 'gpu' (about a minute of fitting) is run on its own.
     targets = ("timeloop", "cosa", "eyeriss") if args.target == "all" else (args.target,)
     for target in targets:
@@ -39,7 +39,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _validate_gpu(args: argparse.Namespace) -> None:
-    from hwcodesign.validation.gpu import validate_gpu
+    from hwcodesign.validation.gpu import plot_validation, validate_gpu
 
     result = validate_gpu(args.measured, device=args.device)
     what = (f"{args.measured} with the shipped parameters" if args.measured else
@@ -57,6 +57,8 @@ def _validate_gpu(args: argparse.Namespace) -> None:
         except OSError as exc:
             raise ConfigError(f"Cannot write {str(args.out)!r}: {exc}") from None
         print(f"wrote {args.out}")
+    if args.plot:
+        print(f"wrote {plot_validation(result.rows, args.plot)}")
 
 
 
@@ -70,6 +72,7 @@ def register(sub) -> None:
                                                   "form device,workload,batch,precision,latency_ms)")
     va.add_argument("--device", help="gpu: only this device's rows")
     va.add_argument("--out", type=Path, help="gpu: write every measured row with predicted_ms and ape (.csv)")
+    va.add_argument("--plot", type=Path, help="gpu: save predicted-vs-measured scatter plots (.png, .pdf, .svg)")
     va.add_argument("--objective", choices=("latency", "energy", "edp"), default="edp",
                     help="mapper objective of the eyeriss run (default edp)")
     va.add_argument("--budget", type=int, default=20_000, help="mappings sampled per layer, eyeriss run (default 20000)")

@@ -59,7 +59,7 @@ __all__ = ["NB201_DEVICES", "NB201_LIBRARY", "NB201_ZERO_EDGES", "NETWORK_COLUMN
            "predict_deepbench", "fit_kernel_params", "refit_default_params", "lodo_deepbench", "nb201_predict",
            "fit_network_params", "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured",
            "published_measured", "published_table",
-           "GPUValidation", "validate_gpu", "plot_predicted_vs_measured"]
+           "GPUValidation", "validate_gpu", "plot_predicted_vs_measured", "plot_validation"]
 
 #: HELP's NB201 device keys -> catalog names. HELP's "titanx" is taken to be the Pascal
 #: Titan X: its latencies track the 1080 Ti's, which a Maxwell Titan X (60% of the FLOP/s) could not.
@@ -614,15 +614,59 @@ def validate_gpu(measured: str | Path | None = None, *, device: str | None = Non
 
 
 def plot_predicted_vs_measured(frame: pd.DataFrame, ax: Any, *, hue: str = "gpu") -> Any:
-    """Scatter predicted vs measured ms (log-log) on ``ax``, one colour per ``hue``; returns ``ax``."""
+    """Scatter predicted vs measured ms (log-log) on ``ax``, one colour per ``hue``, with the
+    diagonal and dashed +-15% lines (the issue's error bar); returns ``ax``."""
+    size = 6 if len(frame) < 5000 else 1
     for key, f in frame.groupby(hue):
-        ax.scatter(f["measured_ms"], f["predicted_ms"], s=6, alpha=0.6, label=str(key))
+        ax.scatter(f["measured_ms"], f["predicted_ms"], s=size, alpha=0.6, label=str(key))
     lo = float(min(frame["measured_ms"].min(), frame["predicted_ms"].min()))
     hi = float(max(frame["measured_ms"].max(), frame["predicted_ms"].max()))
     ax.plot([lo, hi], [lo, hi], color="k", lw=0.8)
+    for factor in (0.85, 1.15):
+        ax.plot([lo, hi], [lo * factor, hi * factor], color="k", lw=0.6, ls="--")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):  # plain numbers; 1-2-5 steps when the range spans few decades
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if hi / lo < 300 else (1.0,)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("measured latency (ms)")
     ax.set_ylabel("predicted latency (ms)")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", markerscale=6 / size)
     return ax
+
+
+#: Panels of `plot_validation`: dataset -> (title, colour by).
+_PANELS = {"deepbench": ("DeepBench kernels, leave-one-device-out", "gpu"),
+           "nb201": ("NB201 networks, leave-one-GPU-out", "gpu"),
+           "published": ("published networks, out of sample", "gpu"),
+           "measured": ("your measured rows, shipped parameters", "gpu")}
+
+
+def plot_validation(rows: pd.DataFrame, path: str | Path) -> Path:
+    """Save predicted-vs-measured scatter plots of `validate_gpu` rows to ``path`` (one panel per
+    dataset: DeepBench, NB201, published; a user file's rows in one panel)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = [d for d in _PANELS if d in set(rows.get("dataset", pd.Series(["measured"] * len(rows))))]
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 5), squeeze=False)
+    for ax, name in zip(axes[0], datasets, strict=True):
+        frame = rows if "dataset" not in rows else rows[rows["dataset"] == name]
+        title, hue = _PANELS[name]
+        plot_predicted_vs_measured(frame, ax, hue=hue)
+        ax.set_title(f"{title}\nmedian APE {100 * frame['ape'].median():.1f}% ({len(frame):,} rows)", fontsize="medium")
+    fig.tight_layout()
+    path = Path(path)
+    try:
+        fig.savefig(path, dpi=110)
+    except OSError as exc:
+        raise ConfigError(f"Cannot write {str(path)!r}: {exc}") from None
+    finally:
+        plt.close(fig)
+    return path
+

@@ -36,6 +36,9 @@ def test_validate_gpu_per_network_file(tmp_path, capsys):
     assert main(["predict", "gpu", "--device", "A100", "--workload", "resnet50", "--batch", "32", "--precision",
                  "tf32", "--quiet", "--out", str(tmp_path / "p.json")]) == 0
     assert json.loads((tmp_path / "p.json").read_text())["latency_ms"] == rows.predicted_ms[2]
+    plot = tmp_path / "v.png"
+    assert main(["validate", "gpu", "--measured", str(measured), "--plot", str(plot)]) == 0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_validate_gpu_deepbench_file(tmp_path):
@@ -48,6 +51,8 @@ def test_validate_gpu_deepbench_file(tmp_path):
 
 def test_validate_gpu_flags_only_for_gpu(capsys):
     assert main(["validate", "cosa", "--device", "V100"]) == 2
+    assert main(["validate", "eyeriss", "--plot", "x.png"]) == 2
+    assert "--plot are options of 'validate gpu'" in capsys.readouterr().err
 
 
 def test_measure_gpu_without_torch_is_a_clear_error(tmp_path, capsys):

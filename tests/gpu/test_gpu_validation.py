@@ -86,6 +86,22 @@ def test_published_networks_out_of_sample():
     assert (ape <= 0.15).all(), ape
 
 
+def test_plot_validation_one_panel_per_dataset(tmp_path):
+    import matplotlib.image as mpimg
+    import pandas as pd
+
+    from hwcodesign.validation.gpu import plot_validation
+
+    rows = pd.DataFrame({"dataset": ["deepbench", "deepbench", "nb201", "published"], "gpu": ["a", "b", "a", "c"],
+                         "measured_ms": [0.1, 1.0, 5.0, 20.0], "predicted_ms": [0.12, 0.9, 5.5, 18.0]})
+    rows["ape"] = (rows.predicted_ms - rows.measured_ms).abs() / rows.measured_ms
+    three = mpimg.imread(plot_validation(rows, tmp_path / "three.png"))
+    one = mpimg.imread(plot_validation(rows.drop(columns="dataset"), tmp_path / "one.png"))
+    assert three.shape[0] == one.shape[0] and three.shape[1] == pytest.approx(3 * one.shape[1], rel=0.02)
+    with pytest.raises(ConfigError, match="Cannot write"):
+        plot_validation(rows, tmp_path / "missing" / "x.png")
+
+
 def test_library_eras_of_deepbench_rows(tmp_path):
     # DeepBench's specs: CUDA 10.1 on V100, 7.5 on M40 / Titan X (Maxwell), 8.0 on the Pascal GPUs
     eras = load_deepbench("gemm").groupby("device")["library"].unique()
