@@ -24,6 +24,30 @@ def test_names_match_ignoring_case_spaces_dashes_underscores(a, b):
     assert get_gpu(a) is get_gpu(b)
 
 
+# What torch.cuda.get_device_name (nvidia-smi) reports, so that `measure gpu` output validates as is.
+@pytest.mark.parametrize(("reported", "name"), [
+    ("Tesla V100-SXM2-16GB", "Tesla V100 SXM2"), ("Tesla V100-SXM2-32GB", "Tesla V100 SXM2 32GB"),
+    ("Tesla V100-PCIE-16GB", "Tesla V100 PCIe"), ("Tesla V100-PCIE-32GB", "Tesla V100 PCIe 32GB"),
+    ("Tesla P100-PCIE-16GB", "Tesla P100 PCIe"), ("Tesla T4", "Tesla T4"),
+    ("NVIDIA A100-SXM4-40GB", "A100 SXM4 40GB"), ("NVIDIA A100-SXM4-80GB", "A100 SXM4 80GB"),
+    ("NVIDIA A100-PCIE-40GB", "A100 PCIe 40GB"), ("NVIDIA A100 80GB PCIe", "A100 PCIe 80GB"),
+    ("NVIDIA H100 80GB HBM3", "H100 SXM5"), ("NVIDIA H100 PCIe", "H100 PCIe"), ("NVIDIA H200", "H200 SXM"),
+    ("NVIDIA L4", "L4"), ("NVIDIA GeForce RTX 4090", "GeForce RTX 4090"), ("NVIDIA TITAN RTX", "Titan RTX"),
+    ("NVIDIA GeForce RTX 2080 Ti", "GeForce RTX 2080 Ti")])
+def test_names_torch_reports(reported, name):
+    assert get_gpu(reported).name == name
+
+
+def test_variants_differ_only_where_their_datasheets_do():
+    # memory size (V100 32GB), bandwidth (A100 80GB PCIe: 1,935 GB/s vs SXM4 2,039), SMs and clock (H100 PCIe)
+    assert get_gpu("V100 SXM2 32GB").memory_size_bytes == 2 * get_gpu("V100").memory_size_bytes
+    assert get_gpu("V100 SXM2 32GB").fp32_flops == get_gpu("V100").fp32_flops
+    assert get_gpu("A100 PCIe 80GB").memory_bandwidth_bytes_per_s == 1935e9
+    h100_pcie = get_gpu("H100 PCIe")
+    # 114 SMs x 128 FP32 lanes x 2 x 1755 MHz = 51.2 TFLOP/s
+    assert h100_pcie.fp32_flops == pytest.approx(114 * 128 * 2 * 1.755e9, rel=1e-3)
+
+
 def test_unknown_name_suggests():
     with pytest.raises(UnknownNameError, match="Did you mean 'V100'"):
         get_gpu("V1000")
