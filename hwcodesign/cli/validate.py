@@ -12,8 +12,8 @@ from hwcodesign.core.errors import ConfigError
 def _cmd_validate(args: argparse.Namespace) -> int:
     from hwcodesign.validation.comparison import format_table
 
-    if args.target != "gpu" and (args.measured or args.device or args.out or args.plot):
-        raise ConfigError("--measured, --device, --out and --plot are options of 'validate gpu'.")
+    if args.target != "gpu" and (args.measured or args.device or args.out or args.plot or args.catalog):
+        raise ConfigError("--measured, --device, --out, --plot and --catalog are options of 'validate gpu'.")
     # 'all' is the accelerator references; 'gpu' (about a minute of fitting) is run on its own.
     targets = ("timeloop", "cosa", "eyeriss") if args.target == "all" else (args.target,)
     for target in targets:
@@ -39,8 +39,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _validate_gpu(args: argparse.Namespace) -> None:
+    from hwcodesign.accelerators.gpus import load_gpu_catalog
     from hwcodesign.validation.gpu import plot_validation, validate_gpu
 
+    if args.catalog:
+        load_gpu_catalog(args.catalog)
     result = validate_gpu(args.measured, device=args.device)
     what = (f"{args.measured} with the shipped parameters" if args.measured else
             "DeepBench kernels and NB201 networks, leave-one-device-out (each device predicted from its datasheet "
@@ -73,6 +76,7 @@ def register(sub) -> None:
     va.add_argument("--device", help="gpu: only this device's rows")
     va.add_argument("--out", type=Path, help="gpu: write every measured row with predicted_ms and ape (.csv)")
     va.add_argument("--plot", type=Path, help="gpu: save predicted-vs-measured scatter plots (.png, .pdf, .svg)")
+    va.add_argument("--catalog", type=Path, help="gpu: TOML file of extra GPU specs (devices of --measured)")
     va.add_argument("--objective", choices=("latency", "energy", "edp"), default="edp",
                     help="mapper objective of the eyeriss run (default edp)")
     va.add_argument("--budget", type=int, default=20_000, help="mappings sampled per layer, eyeriss run (default 20000)")

@@ -537,14 +537,24 @@ def lodo_nb201(measured: pd.DataFrame | None = None, *, start: GPUModelParams | 
 
 # -- user files and the validate command ---------------------------------------------------------
 def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) -> np.ndarray:
-    """Predicted ms of per-network rows (``workload``: a zoo name, or an NB201 arch string, built as the
-    reference PyTorch code runs it, ``zero_edges=NB201_ZERO_EDGES``)."""
-    from hwcodesign.workloads import get_workload
+    """Predicted ms of per-network rows (``workload``: a zoo name or workload file, or an NB201 arch
+    string, built as the reference PyTorch code runs it, ``zero_edges=NB201_ZERO_EDGES``).
+
+    A row with a non-empty ``layer`` (what ``measure gpu`` writes for each operator timed alone)
+    is compared with that operator's row of the prediction (its ``max(GPU time, dispatch)``),
+    the others with the whole network.
+    """
+    from hwcodesign.workloads import load_workload
 
     params = params or DEFAULT_PARAMS
     out = np.empty(len(frame))
     workload = frame["workload"].astype(str).reset_index(drop=True)
+    layer = (frame["layer"].fillna("").astype(str).reset_index(drop=True) if "layer" in frame
+             else pd.Series([""] * len(frame)))
     is_nb201 = workload.str.startswith("|")
+    if (is_nb201 & (layer != "")).any():
+        raise ConfigError("Per-layer rows (a non-empty 'layer') need a zoo workload or workload file, "
+                          "not an NB201 arch string.")
     keys = pd.DataFrame({"device": frame["device"].to_numpy(), "batch": frame["batch"].astype(int).to_numpy(),
                          "precision": frame["precision"].to_numpy(), "workload": workload.where(~is_nb201, "")})
     # One prediction per distinct network; NB201 rows of a (device, batch, precision) in one go
@@ -552,9 +562,16 @@ def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) 
     for (device, batch, precision, name), idx in keys.groupby(list(keys.columns), sort=False).indices.items():
         if name == "":
             out[idx] = nb201_predict(workload.iloc[idx], device, int(batch), params, precision)
-        else:
-            w = get_workload(name, batch=int(batch), precision=storage_precision(precision))
-            out[idx] = predict_network(w, device, precision=precision, params=params).latency_ms
+            continue
+        w = load_workload(name, precision=storage_precision(precision)).with_batch(int(batch))
+        pred = predict_network(w, device, precision=precision, params=params)
+        per_layer = {r["layer"]: r["latency_ms"] for r in pred.table}
+        wanted = layer.iloc[idx]
+        unknown = sorted(set(wanted) - set(per_layer) - {""})
+        if unknown:
+            raise ConfigError(f"Layer(s) {', '.join(map(repr, unknown[:5]))} are not operators of workload {name!r} "
+                              f"(it has {len(per_layer)}, e.g. {', '.join(list(per_layer)[:3])}).")
+        out[idx] = [pred.latency_ms if name_ == "" else per_layer[name_] for name_ in wanted]
     return out
 
 
@@ -609,7 +626,9 @@ def validate_gpu(measured: str | Path | None = None, *, device: str | None = Non
     if device is not None:
         frame = frame[frame["gpu"] == get_gpu(device).name]
     frame = _ape(frame.reset_index(drop=True))
-    tables["measured"] = ape_table(frame, ("gpu", "precision"))
+    if "layer" in frame:  # measure gpu's files: whole networks and single operators apart
+        frame["level"] = np.where(frame["layer"].fillna("").astype(str) == "", "network", "layer")
+    tables["measured"] = ape_table(frame, ("gpu", "precision", "level") if "level" in frame else ("gpu", "precision"))
     return GPUValidation(frame, tables)
 
 

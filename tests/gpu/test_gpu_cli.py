@@ -41,6 +41,21 @@ def test_validate_gpu_per_network_file(tmp_path, capsys):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_validate_gpu_own_catalog(tmp_path, monkeypatch):
+    from hwcodesign.accelerators import gpus
+
+    monkeypatch.setattr(gpus, "_USER", {})
+    catalog = tmp_path / "mine.toml"
+    catalog.write_text('schema_version = 1\n[[gpu]]\nname = "Lab Board"\nsm_count = 40\nboost_clock_hz = 1.5e9\n'
+                       'fp32_flops = 8e12\nmemory_bandwidth_bytes_per_s = 4e11\nmemory_size_bytes = "16 GiB"\n'
+                       'l2_size_bytes = "4 MiB"\n')
+    measured = tmp_path / "m.csv"
+    measured.write_text("device,workload,batch,precision,latency_ms\nLab Board,resnet18,8,fp32,9.0\n")
+    out = tmp_path / "o.csv"
+    assert main(["validate", "gpu", "--measured", str(measured), "--catalog", str(catalog), "--out", str(out)]) == 0
+    assert pd.read_csv(out)["gpu"].tolist() == ["Lab Board"]
+
+
 def test_validate_gpu_deepbench_file(tmp_path):
     measured = tmp_path / "g.csv"
     measured.write_text("device,precision,M,N,K,time_ms\nV100,fp32,1024,1024,1024,0.2\nP100,fp16,35,700,2048,0.05\n")
@@ -52,7 +67,7 @@ def test_validate_gpu_deepbench_file(tmp_path):
 def test_validate_gpu_flags_only_for_gpu(capsys):
     assert main(["validate", "cosa", "--device", "V100"]) == 2
     assert main(["validate", "eyeriss", "--plot", "x.png"]) == 2
-    assert "--plot are options of 'validate gpu'" in capsys.readouterr().err
+    assert "--catalog are options of 'validate gpu'" in capsys.readouterr().err
 
 
 def test_measure_gpu_without_torch_is_a_clear_error(tmp_path, capsys):

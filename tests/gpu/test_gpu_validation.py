@@ -86,6 +86,27 @@ def test_published_networks_out_of_sample():
     assert (ape <= 0.15).all(), ape
 
 
+def test_measure_form_rows_per_layer_and_network(tmp_path):
+    # measure gpu writes one whole-network row (empty layer) and one row per operator timed alone;
+    # each is compared with its own prediction
+    import pandas as pd
+
+    from hwcodesign.validation.gpu import validate_gpu
+
+    pred = predict_network(get_workload("tiny", batch=4, precision="fp16"), "T4")
+    per_layer = {r["layer"]: r["latency_ms"] for r in pred.table}
+    layers = list(per_layer)[:3]
+    path = tmp_path / "m.csv"
+    pd.DataFrame({"device": "Tesla T4", "workload": "tiny", "batch": 4, "precision": "fp16",
+                  "layer": ["", *layers], "kind": ["network"] * 4, "latency_ms": 1.0}).to_csv(path, index=False)
+    result = validate_gpu(path)
+    np.testing.assert_allclose(result.rows["predicted_ms"], [pred.latency_ms, *(per_layer[n] for n in layers)])
+    assert list(result.tables["measured"]["level"]) == ["layer", "network"]
+    path.write_text("device,workload,batch,precision,layer,latency_ms\nT4,tiny,4,fp16,no_such_op,1.0\n")
+    with pytest.raises(ConfigError, match="'no_such_op' are not operators of workload 'tiny'"):
+        validate_gpu(path)
+
+
 def test_plot_validation_one_panel_per_dataset(tmp_path):
     import matplotlib.image as mpimg
     import pandas as pd
