@@ -62,17 +62,22 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from hwcodesign.accelerators.gpus import get_gpu
+    from hwcodesign.accelerators.gpus import get_gpu, load_gpu_catalog
     from hwcodesign.validation.gpu import (
         ape_table,
         fit_kernel_params,
+        fit_measured_network_params,
         fit_network_params,
         load_deepbench,
+        load_measured,
         nb201_measured,
         predict_deepbench,
+        predict_measured,
         sample_groups,
     )
 
+    if args.catalog:
+        load_gpu_catalog(args.catalog)
     kernels = pd.concat([load_deepbench("gemm"), load_deepbench("conv")], ignore_index=True)
     nets = nb201_measured()
     kernels = kernels[kernels["library"] == args.library].reset_index(drop=True)
@@ -80,10 +85,20 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         names = {get_gpu(d).name for d in args.devices}
         kernels = kernels[kernels["gpu"].isin(names)].reset_index(drop=True)
         nets = nets[nets["gpu"].isin(names)]
+    own = {"kernels": [], "networks": []}
+    for path in args.measured or ():
+        form, frame = load_measured(path)
+        own[form].append(frame)
+    own_kernels = pd.concat(own["kernels"], ignore_index=True) if own["kernels"] else kernels.iloc[:0]
+    own_nets = pd.concat(own["networks"], ignore_index=True) if own["networks"] else None
+    kernels = pd.concat([kernels, own_kernels], ignore_index=True)
     params = _gpu_params(args.start)
     if len(kernels):
         params = fit_kernel_params(kernels, start=params)
-    if len(nets):
+    if own_nets is not None:
+        # the framework parameters are the host's: fitted on one's own networks only
+        params = fit_measured_network_params(own_nets, start=params)
+    elif len(nets):
         sample = sample_groups(nets[nets["batch"].isin((32, 256))], 500, 0)
         params = fit_network_params(sample, start=params)
     text = json.dumps(params.to_dict(), indent=1)
@@ -94,11 +109,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             raise ConfigError(f"Cannot write {str(args.out)!r}: {exc}") from None
     if not args.quiet:
         print(text)
-        if len(kernels):
-            kernels["predicted_ms"] = predict_deepbench(kernels, params)
-            kernels["ape"] = (kernels.predicted_ms - kernels.measured_ms).abs() / kernels.measured_ms
-            print("in-sample fit (not a validation; see 'hwcodesign validate gpu'):")
-            print(fmt(ape_table(kernels, ("gpu", "precision"))))
+        print("in-sample fit (not a validation; see 'hwcodesign validate gpu'):")
+        for rows, predict in ((kernels, predict_deepbench), (own_nets, predict_measured)):
+            if rows is not None and len(rows):
+                rows = rows.assign(predicted_ms=predict(rows, params))
+                rows["ape"] = (rows.predicted_ms - rows.measured_ms).abs() / rows.measured_ms
+                print(fmt(ape_table(rows, ("gpu", "precision"))))
         if args.out:
             print(f"wrote {args.out}")
     return 0
@@ -136,11 +152,16 @@ def register(sub) -> None:
     pr.add_argument("--quiet", action="store_true", help="print nothing")
     pr.set_defaults(func=_cmd_predict)
 
-    ca = sub.add_parser("calibrate", help="fit the GPU model's efficiency parameters to the shipped measured data")
+    ca = sub.add_parser("calibrate", help="fit the GPU model's efficiency parameters to the shipped measured data "
+                                                "and your own (--measured)")
     ca.add_argument("target", choices=("gpu",), help="gpu: the GPU model")
     ca.add_argument("--devices", nargs="+", help="fit on these devices only (default: all)")
     ca.add_argument("--library", choices=("current", "legacy"), default="current",
                     help="fit the kernels measured with current (CUDA >= 9, default) or legacy (CUDA 7.5/8) libraries")
+    ca.add_argument("--measured", type=Path, nargs="+",
+                    help="files of your own: DeepBench-form kernel rows join the kernel fit; per-network rows "
+                         "('measure gpu' output) replace the NB201 networks in the framework fit (your host)")
+    ca.add_argument("--catalog", type=Path, help="TOML file of extra GPU specs (devices of --measured)")
     ca.add_argument("--start", type=Path, help="JSON of GPUModelParams to start from")
     ca.add_argument("--out", type=Path, help="write the fitted parameters (.json)")
     ca.add_argument("--quiet", action="store_true", help="print nothing")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -47,8 +48,8 @@ from hwcodesign.simulator.gpu.model import (
     conv_batch,
     device_arrays,
     gemm_batch,
+    network_kernels,
     network_seconds,
-    predict_network,
     storage_precision,
 )
 from hwcodesign.simulator.gpu.params import DEFAULT_PARAMS, KERNEL_PARAMS, NETWORK_PARAMS, GPUModelParams
@@ -58,7 +59,8 @@ __all__ = ["NB201_DEVICES", "NB201_LIBRARY", "NB201_ZERO_EDGES", "NETWORK_COLUMN
            "load_deepbench", "tensor_efficiency_prior", "load_network_measurements", "nb201_measured",
            "predict_deepbench", "fit_kernel_params", "refit_default_params", "lodo_deepbench", "nb201_predict",
            "fit_network_params", "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured",
-           "published_measured", "published_table",
+           "published_measured", "published_table", "measured_predictor", "fit_measured_network_params",
+           "load_measured",
            "GPUValidation", "validate_gpu", "plot_predicted_vs_measured", "plot_validation"]
 
 #: HELP's NB201 device keys -> catalog names. HELP's "titanx" is taken to be the Pascal
@@ -190,6 +192,16 @@ def published_measured() -> pd.DataFrame:
     frame = _with_gpu(pd.read_csv(io.StringIO(_data("published", "dle_pytorch_inference.csv"))))
     frame["measured_ms"] = frame["latency_ms"].astype(float)
     return frame
+
+
+def load_measured(path: str | Path) -> tuple[Literal["kernels", "networks"], pd.DataFrame]:
+    """A measured file of one's own, recognised by its columns: DeepBench GEMM (``M, N, K, time_ms``)
+    or conv (``fwd_ms``) rows are ``"kernels"``, anything else must be the per-network form
+    (``"networks"``, e.g. what ``measure gpu`` writes). Rows carry ``gpu`` and ``measured_ms``."""
+    header = set(pd.read_csv(io.StringIO(_read(path)), nrows=0).columns)
+    if {"M", "N", "K", "time_ms"} <= header or "fwd_ms" in header:
+        return "kernels", load_deepbench("gemm" if "time_ms" in header else "conv", path)
+    return "networks", _with_gpu(load_network_measurements(path))
 
 
 def nb201_measured() -> pd.DataFrame:
@@ -536,43 +548,71 @@ def lodo_nb201(measured: pd.DataFrame | None = None, *, start: GPUModelParams | 
 
 
 # -- user files and the validate command ---------------------------------------------------------
-def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) -> np.ndarray:
-    """Predicted ms of per-network rows (``workload``: a zoo name or workload file, or an NB201 arch
-    string, built as the reference PyTorch code runs it, ``zero_edges=NB201_ZERO_EDGES``).
+def measured_predictor(frame: pd.DataFrame) -> Callable[[GPUModelParams], np.ndarray]:
+    """Seconds of every per-network row of ``frame`` as a function of the parameters.
 
-    A row with a non-empty ``layer`` (what ``measure gpu`` writes for each operator timed alone)
-    is compared with that operator's row of the prediction (its ``max(GPU time, dispatch)``),
-    the others with the whole network.
+    ``workload``: a zoo name or workload file, or an NB201 arch string (built as the reference
+    PyTorch code runs it, ``zero_edges=NB201_ZERO_EDGES``). A row with a non-empty ``layer``
+    (what ``measure gpu`` writes for each operator timed alone) is that operator's
+    ``max(GPU time, dispatch)``, the others the whole network's latency, exactly as
+    `predict_network` gives them. Each distinct network is built and lowered once, and the NB201
+    rows of a (device, batch, precision) go through the five-probe decomposition, so that
+    tens of thousands of rows take seconds and fitting (`fit_measured_network_params`) is fast.
     """
     from hwcodesign.workloads import load_workload
 
-    params = params or DEFAULT_PARAMS
-    out = np.empty(len(frame))
+    n = len(frame)
     workload = frame["workload"].astype(str).reset_index(drop=True)
     layer = (frame["layer"].fillna("").astype(str).reset_index(drop=True) if "layer" in frame
-             else pd.Series([""] * len(frame)))
+             else pd.Series([""] * n))
     is_nb201 = workload.str.startswith("|")
     if (is_nb201 & (layer != "")).any():
         raise ConfigError("Per-layer rows (a non-empty 'layer') need a zoo workload or workload file, "
                           "not an NB201 arch string.")
     keys = pd.DataFrame({"device": frame["device"].to_numpy(), "batch": frame["batch"].astype(int).to_numpy(),
                          "precision": frame["precision"].to_numpy(), "workload": workload.where(~is_nb201, "")})
-    # One prediction per distinct network; NB201 rows of a (device, batch, precision) in one go
-    # (tens of thousands of arch strings take seconds, not a network build each).
+    nb201_groups, network_groups = [], []
     for (device, batch, precision, name), idx in keys.groupby(list(keys.columns), sort=False).indices.items():
+        gpu = get_gpu(device)
         if name == "":
-            out[idx] = nb201_predict(workload.iloc[idx], device, int(batch), params, precision)
+            nb201_groups.append((idx, gpu.name, int(batch), str(precision), _nb201_counts(list(workload.iloc[idx]))))
             continue
         w = load_workload(name, precision=storage_precision(precision)).with_batch(int(batch))
-        pred = predict_network(w, device, precision=precision, params=params)
-        per_layer = {r["layer"]: r["latency_ms"] for r in pred.table}
+        nk = network_kernels(w, precision=precision)
+        position = {op: i for i, op in enumerate(nk.names)}
         wanted = layer.iloc[idx]
-        unknown = sorted(set(wanted) - set(per_layer) - {""})
+        unknown = sorted(set(wanted) - set(position) - {""})
         if unknown:
             raise ConfigError(f"Layer(s) {', '.join(map(repr, unknown[:5]))} are not operators of workload {name!r} "
-                              f"(it has {len(per_layer)}, e.g. {', '.join(list(per_layer)[:3])}).")
-        out[idx] = [pred.latency_ms if name_ == "" else per_layer[name_] for name_ in wanted]
-    return out
+                              f"(it has {len(position)}, e.g. {', '.join(nk.names[:3])}).")
+        rows = np.array([position.get(op, -1) for op in wanted])
+        network_groups.append((idx, gpu, nk, rows, w))  # w keeps nk's cache entry alive
+
+    def predict(params: GPUModelParams) -> np.ndarray:
+        out = np.empty(n)
+        for idx, gpu_name, batch, precision, counts in nb201_groups:
+            pieces = _nb201_piece_seconds(gpu_name, batch, params, precision)
+            out[idx] = pieces[0] + counts @ pieces[1:]
+        for idx, gpu, nk, rows, _ in network_groups:
+            per_op = network_seconds(nk, gpu, params)["latency_s"]
+            out[idx] = np.where(rows < 0, params.network_fixed_s + per_op.sum(), per_op[rows])
+        return out
+
+    return predict
+
+
+def predict_measured(frame: pd.DataFrame, params: GPUModelParams | None = None) -> np.ndarray:
+    """Predicted ms of per-network rows (see `measured_predictor`), with ``params`` (default `DEFAULT_PARAMS`)."""
+    return measured_predictor(frame)(params or DEFAULT_PARAMS) * 1e3
+
+
+def fit_measured_network_params(frame: pd.DataFrame, *, start: GPUModelParams | None = None,
+                                names: tuple[str, ...] = NETWORK_PARAMS) -> GPUModelParams:
+    """Fit the framework parameters to per-network rows (``measured_ms`` or ``latency_ms``), e.g. one's
+    own host's ``measure gpu`` files: dispatch costs are the host's, not the GPU's."""
+    measured = frame["measured_ms"] if "measured_ms" in frame else frame["latency_ms"]
+    return fit_params(measured_predictor(frame), measured.to_numpy(dtype=float) / 1e3, names,
+                      start=start or DEFAULT_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -615,14 +655,8 @@ def validate_gpu(measured: str | Path | None = None, *, device: str | None = Non
         rows = pd.concat([db.assign(dataset="deepbench"), nb.assign(dataset="nb201"),
                           pub.assign(dataset="published")], ignore_index=True)
         return GPUValidation(rows, tables)
-    text = _read(measured)
-    header = set(pd.read_csv(io.StringIO(text), nrows=0).columns)
-    if {"M", "N", "K", "time_ms"} <= header or "fwd_ms" in header:
-        frame = load_deepbench("gemm" if "time_ms" in header else "conv", measured)
-        frame["predicted_ms"] = predict_deepbench(frame)
-    else:
-        frame = _with_gpu(load_network_measurements(measured))
-        frame["predicted_ms"] = predict_measured(frame)
+    form, frame = load_measured(measured)
+    frame["predicted_ms"] = predict_deepbench(frame) if form == "kernels" else predict_measured(frame)
     if device is not None:
         frame = frame[frame["gpu"] == get_gpu(device).name]
     frame = _ape(frame.reset_index(drop=True))

@@ -56,6 +56,17 @@ def test_validate_gpu_own_catalog(tmp_path, monkeypatch):
     assert pd.read_csv(out)["gpu"].tolist() == ["Lab Board"]
 
 
+def test_calibrate_gpu_on_own_networks(tmp_path, capsys):
+    measured = tmp_path / "mine.csv"
+    measured.write_text("device,workload,batch,precision,layer,latency_ms\n"
+                        "T4,tiny,1,fp16,,0.9\nT4,tiny,8,fp16,,1.1\nT4,resnet18,1,fp16,,4.0\n")
+    out = tmp_path / "p.json"
+    assert main(["calibrate", "gpu", "--devices", "V100", "--measured", str(measured), "--out", str(out)]) == 0
+    params = json.loads(out.read_text())
+    assert params["dispatch_s"] > 0 and "in-sample fit" in capsys.readouterr().out
+    assert main(["predict", "gpu", "--device", "T4", "--workload", "tiny", "--params", str(out), "--quiet"]) == 0
+
+
 def test_validate_gpu_deepbench_file(tmp_path):
     measured = tmp_path / "g.csv"
     measured.write_text("device,precision,M,N,K,time_ms\nV100,fp32,1024,1024,1024,0.2\nP100,fp16,35,700,2048,0.05\n")

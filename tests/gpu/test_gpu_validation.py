@@ -107,6 +107,27 @@ def test_measure_form_rows_per_layer_and_network(tmp_path):
         validate_gpu(path)
 
 
+def test_own_host_framework_fit_recovers_dispatch_costs():
+    # a host twice as slow to dispatch PyTorch's own kernels and 1.5x for library calls: rows made
+    # with those costs, refitted from the shipped values, give them back (the fitter's round trip).
+    # measure gpu's per-layer rows tell the two costs apart (whole networks mix them alike).
+    import pandas as pd
+
+    from hwcodesign.core.spec import with_params
+    from hwcodesign.simulator.gpu import DEFAULT_PARAMS
+    from hwcodesign.validation.gpu import fit_measured_network_params
+
+    slow = with_params(DEFAULT_PARAMS, dispatch_s=2 * DEFAULT_PARAMS.dispatch_s,
+                       library_dispatch_s=1.5 * DEFAULT_PARAMS.library_dispatch_s)
+    tiny = get_workload("tiny", precision="fp16")
+    rows = pd.DataFrame([{"device": "T4", "workload": "tiny", "batch": 1, "precision": "fp16", "layer": layer}
+                         for layer in ("", *tiny.names())])
+    rows["latency_ms"] = predict_measured(rows, slow)
+    fit = fit_measured_network_params(rows, names=("dispatch_s", "library_dispatch_s"))
+    assert fit.dispatch_s == pytest.approx(slow.dispatch_s, rel=0.05)
+    assert fit.library_dispatch_s == pytest.approx(slow.library_dispatch_s, rel=0.05)
+
+
 def test_plot_validation_one_panel_per_dataset(tmp_path):
     import matplotlib.image as mpimg
     import pandas as pd
