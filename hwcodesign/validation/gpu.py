@@ -548,6 +548,13 @@ def lodo_nb201(measured: pd.DataFrame | None = None, *, start: GPUModelParams | 
 
 
 # -- user files and the validate command ---------------------------------------------------------
+def _layer_names(frame: pd.DataFrame) -> pd.Series:
+    """The ``layer`` of each per-network row ("" for a whole network; a column of blanks reads as NaN)."""
+    if "layer" not in frame:
+        return pd.Series([""] * len(frame), index=frame.index)
+    return frame["layer"].astype(object).where(frame["layer"].notna(), "").astype(str)
+
+
 def measured_predictor(frame: pd.DataFrame) -> Callable[[GPUModelParams], np.ndarray]:
     """Seconds of every per-network row of ``frame`` as a function of the parameters.
 
@@ -563,8 +570,7 @@ def measured_predictor(frame: pd.DataFrame) -> Callable[[GPUModelParams], np.nda
 
     n = len(frame)
     workload = frame["workload"].astype(str).reset_index(drop=True)
-    layer = (frame["layer"].fillna("").astype(str).reset_index(drop=True) if "layer" in frame
-             else pd.Series([""] * n))
+    layer = _layer_names(frame).reset_index(drop=True)
     is_nb201 = workload.str.startswith("|")
     if (is_nb201 & (layer != "")).any():
         raise ConfigError("Per-layer rows (a non-empty 'layer') need a zoo workload or workload file, "
@@ -661,7 +667,7 @@ def validate_gpu(measured: str | Path | None = None, *, device: str | None = Non
         frame = frame[frame["gpu"] == get_gpu(device).name]
     frame = _ape(frame.reset_index(drop=True))
     if "layer" in frame:  # measure gpu's files: whole networks and single operators apart
-        frame["level"] = np.where(frame["layer"].fillna("").astype(str) == "", "network", "layer")
+        frame["level"] = np.where(_layer_names(frame) == "", "network", "layer")
     tables["measured"] = ape_table(frame, ("gpu", "precision", "level") if "level" in frame else ("gpu", "precision"))
     return GPUValidation(frame, tables)
 
