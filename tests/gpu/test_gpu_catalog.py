@@ -74,13 +74,8 @@ def test_peak_flops_fallbacks():
     assert not m40.has_tensor_cores and t4.has_tensor_cores
 
 
-def test_user_toml(tmp_path, monkeypatch):
-    monkeypatch.setattr(gpus, "_USER", {})
-    path = tmp_path / "mine.toml"
-    path.write_text('schema_version = 1\n[[gpu]]\nname = "My Board"\naliases = ["mb1"]\nsm_count = 4\n'
-                    'boost_clock_hz = "1 GHz"\nfp32_flops = 1e12\nmemory_bandwidth_bytes_per_s = 1e11\n'
-                    'memory_size_bytes = "8 GiB"\nl2_size_bytes = "1 MiB"\n')
-    gpus.load_gpu_catalog(path)
+def test_user_toml(tmp_path, own_catalog):
+    gpus.load_gpu_catalog(own_catalog)
     spec = get_gpu("MY-BOARD")
     assert spec is get_gpu("MB1") and spec.boost_clock_hz == 1e9 and spec.memory_size_bytes == 8 * 2**30
     bad = tmp_path / "bad.toml"

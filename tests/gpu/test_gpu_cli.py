@@ -41,19 +41,13 @@ def test_validate_gpu_per_network_file(tmp_path, capsys):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_validate_gpu_own_catalog(tmp_path, monkeypatch):
-    from hwcodesign.accelerators import gpus
-
-    monkeypatch.setattr(gpus, "_USER", {})
-    catalog = tmp_path / "mine.toml"
-    catalog.write_text('schema_version = 1\n[[gpu]]\nname = "Lab Board"\nsm_count = 40\nboost_clock_hz = 1.5e9\n'
-                       'fp32_flops = 8e12\nmemory_bandwidth_bytes_per_s = 4e11\nmemory_size_bytes = "16 GiB"\n'
-                       'l2_size_bytes = "4 MiB"\n')
+def test_validate_gpu_own_catalog(tmp_path, own_catalog):
     measured = tmp_path / "m.csv"
-    measured.write_text("device,workload,batch,precision,latency_ms\nLab Board,resnet18,8,fp32,9.0\n")
+    measured.write_text("device,workload,batch,precision,latency_ms\nmb1,resnet18,8,fp32,9.0\n")
     out = tmp_path / "o.csv"
-    assert main(["validate", "gpu", "--measured", str(measured), "--catalog", str(catalog), "--out", str(out)]) == 0
-    assert pd.read_csv(out)["gpu"].tolist() == ["Lab Board"]
+    assert main(["validate", "gpu", "--measured", str(measured), "--catalog", str(own_catalog), "--out",
+                 str(out)]) == 0
+    assert pd.read_csv(out)["gpu"].tolist() == ["My Board"]
 
 
 def test_calibrate_gpu_on_own_networks(tmp_path, capsys):
