@@ -45,6 +45,7 @@ from hwcodesign.core.errors import ConfigError
 from hwcodesign.simulator.gpu.calibrate import fit_params
 from hwcodesign.simulator.gpu.kernels import KernelBatch, kernel_seconds
 from hwcodesign.simulator.gpu.model import (
+    GPU_MODEL_PRECISIONS,
     conv_batch,
     device_arrays,
     gemm_batch,
@@ -128,6 +129,11 @@ def load_deepbench(kind: Literal["gemm", "conv"], path: str | Path | None = None
             "conv": ("device", "precision", "N", "C", "H", "W", "K", "R_filter_h", "S_filter_w", "pad_h", "pad_w",
                      "stride_h", "stride_w", "fwd_ms")}[kind]
     _require(frame, need, f"DeepBench {kind} data")
+    if path is not None:
+        _check_values(frame, f"DeepBench {kind} file {str(path)!r}",
+                      integers=[c for c in need if c not in ("device", "precision", "time_ms", "fwd_ms", "pad_h",
+                                                              "pad_w")],
+                      choices={"precision": GPU_MODEL_PRECISIONS})
     if "math" not in frame:
         frame["math"] = frame["precision"]
     if path is None:
@@ -166,10 +172,36 @@ def _require(frame: pd.DataFrame, columns, what: str) -> None:
         raise ConfigError(f"{what} lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}.")
 
 
+def _check_values(frame: pd.DataFrame, what: str, *, integers=(), positive=(), choices: dict | None = None) -> None:
+    """Raise `ConfigError` naming the column, the first bad row (its line in the file) and what is allowed:
+    ``integers`` must be whole numbers >= 1, ``positive`` numbers > 0, ``choices`` one of the listed values."""
+    def fail(column: str, mask: pd.Series, allowed: str) -> None:
+        i = int(np.flatnonzero(mask.to_numpy())[0])
+        value = frame[column].iloc[i]
+        shown = repr(value) if isinstance(value, str) else str(value)
+        raise ConfigError(f"{what}: column {column!r} must be {allowed}; line {i + 2} has {shown}.")
+
+    for column in (*integers, *positive):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if column in integers:
+            bad = values.isna() | (values < 1) | (values != values.round())
+            if bad.any():
+                fail(column, bad, "a whole number >= 1")
+        elif (bad := values.isna() | ~(values > 0)).any():
+            fail(column, bad, "a number > 0")
+    for column, allowed in (choices or {}).items():
+        bad = ~frame[column].isin(allowed)
+        if bad.any():
+            fail(column, bad, f"one of {', '.join(allowed)}")
+
+
 def load_network_measurements(path: str | Path) -> pd.DataFrame:
     """A per-network measured file: ``device, workload, batch, precision, latency_ms`` (other columns kept)."""
     frame = pd.read_csv(io.StringIO(_read(path)))
-    _require(frame, NETWORK_COLUMNS, f"Per-network measured file {str(path)!r}")
+    what = f"Per-network measured file {str(path)!r}"
+    _require(frame, NETWORK_COLUMNS, what)
+    _check_values(frame, what, integers=("batch",), positive=("latency_ms",),
+                  choices={"precision": GPU_MODEL_PRECISIONS})
     frame["measured_ms"] = frame["latency_ms"].astype(float)
     return frame
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from hwcodesign.cli import main
 
@@ -59,6 +60,18 @@ def test_calibrate_gpu_on_own_networks(tmp_path, capsys):
     params = json.loads(out.read_text())
     assert params["dispatch_s"] > 0 and "in-sample fit" in capsys.readouterr().out
     assert main(["predict", "gpu", "--device", "T4", "--workload", "tiny", "--params", str(out), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("T4,resnet18,zero,fp16,9.0", "column 'batch' must be a whole number >= 1; line 3 has 'zero'"),
+    ("T4,resnet18,8,fp16,-1", "column 'latency_ms' must be a number > 0; line 3 has -1"),
+    ("T4,resnet18,8,fp64,9.0", "column 'precision' must be one of fp32, tf32, fp16, bf16, int8; line 3 has 'fp64'")])
+def test_validate_gpu_bad_rows_named(tmp_path, capsys, row, message):
+    # the second data row (line 3 of the file) is the bad one
+    measured = tmp_path / "m.csv"
+    measured.write_text(f"device,workload,batch,precision,latency_ms\nT4,tiny,1,fp32,1.0\n{row}\n")
+    assert main(["validate", "gpu", "--measured", str(measured)]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_validate_gpu_deepbench_file(tmp_path):
