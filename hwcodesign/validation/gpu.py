@@ -729,35 +729,31 @@ def plot_predicted_vs_measured(frame: pd.DataFrame, ax: Any, *, hue: str = "gpu"
     return ax
 
 
-#: Panels of `plot_validation`: dataset -> (title, colour by).
-_PANELS = {"deepbench": ("DeepBench kernels, leave-one-device-out", "gpu"),
-           "nb201": ("NB201 networks, leave-one-GPU-out", "gpu"),
-           "published": ("published networks, out of sample", "gpu"),
-           "measured": ("your measured rows, shipped parameters", "gpu")}
+#: Panel titles of `plot_validation`, by ``dataset`` (the column `validate_gpu` gives its rows).
+_PANELS = {"deepbench": "DeepBench kernels, leave-one-device-out", "nb201": "NB201 networks, leave-one-GPU-out",
+           "published": "published networks, out of sample", "measured": "your measured rows, shipped parameters"}
 
 
 def plot_validation(rows: pd.DataFrame, path: str | Path) -> Path:
     """Save predicted-vs-measured scatter plots of `validate_gpu` rows to ``path`` (one panel per
-    dataset: DeepBench, NB201, published; a user file's rows in one panel)."""
-    import matplotlib
+    dataset: DeepBench, NB201, published; a user file's rows in one panel), colour per GPU.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Draws on its own `matplotlib.figure.Figure`, so pyplot's state and backend are left alone.
+    """
+    from matplotlib.figure import Figure
 
-    datasets = [d for d in _PANELS if d in set(rows.get("dataset", pd.Series(["measured"] * len(rows))))]
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 5), squeeze=False)
-    for ax, name in zip(axes[0], datasets, strict=True):
-        frame = rows if "dataset" not in rows else rows[rows["dataset"] == name]
-        title, hue = _PANELS[name]
-        plot_predicted_vs_measured(frame, ax, hue=hue)
-        ax.set_title(f"{title}\nmedian APE {100 * frame['ape'].median():.1f}% ({len(frame):,} rows)", fontsize="medium")
+    present = set(rows["dataset"]) if "dataset" in rows else {"measured"}
+    datasets = [d for d in _PANELS if d in present]
+    fig = Figure(figsize=(5.2 * len(datasets), 5))
+    for ax, name in zip(fig.subplots(1, len(datasets), squeeze=False)[0], datasets, strict=True):
+        frame = rows[rows["dataset"] == name] if "dataset" in rows else rows
+        plot_predicted_vs_measured(frame, ax, hue="gpu")
+        ax.set_title(f"{_PANELS[name]}\nmedian APE {100 * frame['ape'].median():.1f}% ({len(frame):,} rows)",
+                     fontsize="medium")
     fig.tight_layout()
     path = Path(path)
     try:
         fig.savefig(path, dpi=110)
     except OSError as exc:
         raise ConfigError(f"Cannot write {str(path)!r}: {exc}") from None
-    finally:
-        plt.close(fig)
     return path
-
