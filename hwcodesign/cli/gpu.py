@@ -89,9 +89,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for path in args.measured or ():
         form, frame = load_measured(path)
         own[form].append(frame)
-    own_kernels = pd.concat(own["kernels"], ignore_index=True) if own["kernels"] else kernels.iloc[:0]
+    kernels = pd.concat([kernels, *own["kernels"]], ignore_index=True)
     own_nets = pd.concat(own["networks"], ignore_index=True) if own["networks"] else None
-    kernels = pd.concat([kernels, own_kernels], ignore_index=True)
     params = _gpu_params(args.start)
     if len(kernels):
         params = fit_kernel_params(kernels, start=params)
