@@ -18,10 +18,11 @@ model, per kernel:
   dp4a), and CUDA cores are used where they are faster than the padded work.
 - **Winograd** (3x3, stride 1, not int8): F(4x4, 3x3), 4x fewer multiplies at
   ``winograd_efficiency`` of the CUDA-core rate (cuDNN has no tensor-core Winograd);
-  cuDNN picks the faster of it and implicit GEMM. With 16-bit arithmetic on CUDA cores
-  (cuDNN's TRUE_HALF_CONFIG, P100) only the non-fused Winograd exists (cuDNN 5.1/6
-  ``cudnnConvolutionForward`` support table: fused ``WINOGRAD`` takes PSEUDO_HALF and
-  FLOAT configurations only): its transforms are separate kernels that write the
+  cuDNN picks the faster of it and implicit GEMM. The fused Winograd kernel runs on
+  Maxwell and Pascal (``fused_winograd``); from Volta on, and with 16-bit arithmetic on
+  CUDA cores (cuDNN's TRUE_HALF_CONFIG, P100: the cuDNN 5.1/6 ``cudnnConvolutionForward``
+  support table gives the fused ``WINOGRAD`` PSEUDO_HALF and FLOAT configurations only),
+  the non-fused one runs: its transforms are separate kernels that write the
   transformed input and output tiles to DRAM and read them back (6x6 tiles per 4x4
   outputs, 36/16 of each tensor), costed as ``WINOGRAD_NONFUSED_PASSES`` passes over
   them at DRAM bandwidth plus three more kernels' fixed time.
@@ -97,8 +98,9 @@ class DeviceArrays:
     """Per-row device quantities: SMs, CUDA-core and tensor-core peak (0 = none), DRAM bandwidth, L2 size;
     ``dp4a``: the "tensor" rate is int8 dp4a on CUDA cores (only the reduction dimension is
     aligned, to 4); ``maxwell``: a Maxwell board (``maxwell_efficiency`` applies); ``no_l1_loads``: an
-    architecture whose L1 caches only read-only global loads (Maxwell, Pascal); ``half2``: the
-    CUDA-core rate is packed 16-bit arithmetic (``half2_efficiency`` applies)."""
+    architecture whose L1 caches only read-only global loads (Maxwell, Pascal); ``fused_winograd``: an
+    architecture whose fp32 3x3 convolutions run cuDNN's fused Winograd kernel (Maxwell, Pascal);
+    ``half2``: the CUDA-core rate is packed 16-bit arithmetic (``half2_efficiency`` applies)."""
 
     sms: np.ndarray
     simt_peak: np.ndarray
@@ -108,6 +110,7 @@ class DeviceArrays:
     dp4a: np.ndarray
     maxwell: np.ndarray
     no_l1_loads: np.ndarray
+    fused_winograd: np.ndarray
     half2: np.ndarray
 
 
@@ -118,9 +121,10 @@ def _simt_rate(dev: DeviceArrays, p: GPUModelParams) -> np.ndarray:
     return dev.simt_peak * p.simt_efficiency * arch * np.where(dev.half2, p.half2_efficiency, 1.0)
 
 
-def _true_half(dev: DeviceArrays) -> np.ndarray:
-    """Rows whose 16-bit arithmetic runs on CUDA cores without tensor cores (cuDNN's TRUE_HALF_CONFIG)."""
-    return dev.half2 & (dev.tensor_peak == 0)
+def _nonfused_winograd(dev: DeviceArrays) -> np.ndarray:
+    """Rows whose Winograd is the non-fused one: architectures without the fused kernel, and
+    16-bit arithmetic on CUDA cores without tensor cores (cuDNN's TRUE_HALF_CONFIG)."""
+    return ~dev.fused_winograd | (dev.half2 & (dev.tensor_peak == 0))
 
 
 def _winograd_nonfused_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> np.ndarray:
@@ -209,7 +213,7 @@ def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dic
             # cuDNN's Winograd kernels run on CUDA cores and have no int8 variant.
             tw, bw_, used_w = gemm_seconds(sub, dsub, p, flop_scale=WINOGRAD_FLOP_SCALE,
                                            efficiency=p.winograd_efficiency, simt_only=True)
-            tw = tw + np.where(_true_half(dsub), _winograd_nonfused_seconds(sub, dsub, p), 0.0)
+            tw = tw + np.where(_nonfused_winograd(dsub), _winograd_nonfused_seconds(sub, dsub, p), 0.0)
             pick = sub.winograd & (sub.elem_bytes > 1) & (tw < t)
             t, b, used = np.where(pick, tw, t), np.where(pick, bw_, b), np.where(pick, used_w, used)
         seconds[rows], bound[rows], tc[rows] = t, b, used

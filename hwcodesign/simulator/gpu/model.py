@@ -40,7 +40,8 @@ from hwcodesign.workloads.operators import BatchNorm, Conv2d, Elementwise, Embed
 from hwcodesign.workloads.precision import bytes_per_element
 from hwcodesign.workloads.workload import Workload
 
-__all__ = ["GPU_MODEL_PRECISIONS", "STORAGE_PRECISION", "storage_precision", "NO_L1_LOAD_ARCHITECTURES", "Fusion",
+__all__ = ["GPU_MODEL_PRECISIONS", "STORAGE_PRECISION", "storage_precision", "NO_L1_LOAD_ARCHITECTURES",
+           "FUSED_WINOGRAD_ARCHITECTURES", "Fusion",
            "device_arrays", "gemm_batch", "conv_batch", "predict_gemm", "predict_conv", "NetworkKernels", "network_kernels", "GPUPrediction", "predict_network",
            "network_seconds"]
 
@@ -54,6 +55,13 @@ STORAGE_PRECISION = {"tf32": "fp32"}
 #: re-reads of overlapping pooling windows go to L2 (CUDA C Programming Guide, compute
 #: capability 5.x/6.x "Global Memory").
 NO_L1_LOAD_ARCHITECTURES = ("maxwell", "pascal")
+#: Architectures whose fp32 3x3 convolutions run cuDNN's fused Winograd kernel; from Volta on
+#: they run the non-fused one, whose transforms go through DRAM. The libraries' own record:
+#: among DeepBench's 3x3 stride-1 fp32 convolutions (``fwd_algorithm``, the fastest algorithm
+#: ``cudnnFindConvolutionForwardAlgorithm`` measured), cuDNN 5/6 chose the fused ``WINOGRAD`` for
+#: 16-22 of 32 on every Maxwell and Pascal GPU and ``WINOGRAD_NONFUSED`` for 2-6; cuDNN 7.6 on
+#: V100 chose ``WINOGRAD_NONFUSED`` for 23 of 30 and the fused one for 5.
+FUSED_WINOGRAD_ARCHITECTURES = ("maxwell", "pascal")
 Fusion = Literal["eager", "inference"]
 
 
@@ -116,6 +124,7 @@ def device_arrays(gpus: GPUSpec | list[GPUSpec], precision: str | list[str], n: 
         dp4a=dp4a,
         maxwell=np.array([g.architecture == "maxwell" for g in gpus_l], dtype=bool),
         no_l1_loads=np.array([g.architecture in NO_L1_LOAD_ARCHITECTURES for g in gpus_l], dtype=bool),
+        fused_winograd=np.array([g.architecture in FUSED_WINOGRAD_ARCHITECTURES for g in gpus_l], dtype=bool),
         half2=half2)
     return dev, align
 

@@ -72,6 +72,6 @@ NETWORK_PARAMS = ("dispatch_s", "library_dispatch_s", "network_fixed_s", "overla
 #: GPUs, both from the a-priori field defaults. Validation never uses these: leave-one-device-out
 #: refits from the field defaults without the held-out device (`hwcodesign.validation.gpu`).
 DEFAULT_PARAMS = GPUModelParams(
-    tensor_efficiency=0.929, memory_efficiency=0.714, tile_overhead=6.48, wave_latency_s=4.50e-6,
-    kernel_fixed_s=2.99e-6, conv_efficiency=0.891, winograd_efficiency=0.458, half2_efficiency=0.460,
-    overlap_pool_efficiency=0.230, dispatch_s=20.5e-6, library_dispatch_s=55.6e-6, network_fixed_s=0.310e-3)
+    tensor_efficiency=0.919, memory_efficiency=0.762, tile_overhead=6.58, wave_latency_s=3.78e-6,
+    kernel_fixed_s=3.42e-6, conv_efficiency=0.884, winograd_efficiency=0.714, half2_efficiency=0.457,
+    overlap_pool_efficiency=0.203, dispatch_s=13.0e-6, library_dispatch_s=58.1e-6, network_fixed_s=1.22e-3)
