@@ -60,7 +60,7 @@ NO_L1_LOAD_ARCHITECTURES = ("maxwell", "pascal")
 #: among DeepBench's 3x3 stride-1 fp32 convolutions (``fwd_algorithm``, the fastest algorithm
 #: ``cudnnFindConvolutionForwardAlgorithm`` measured), cuDNN 5/6 chose the fused ``WINOGRAD`` for
 #: 16-22 of 32 on every Maxwell and Pascal GPU and ``WINOGRAD_NONFUSED`` for 2-6; cuDNN 7.6 on
-#: V100 chose ``WINOGRAD_NONFUSED`` for 23 of 30 and the fused one for 5.
+#: V100 chose ``WINOGRAD_NONFUSED`` for 23 of 32 and the fused one for 5.
 FUSED_WINOGRAD_ARCHITECTURES = ("maxwell", "pascal")
 Fusion = Literal["eager", "inference"]
 
