@@ -43,7 +43,7 @@ import pandas as pd
 from hwcodesign.accelerators.gpus import get_gpu
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.simulator.gpu.calibrate import fit_params
-from hwcodesign.simulator.gpu.kernels import KernelBatch, kernel_seconds
+from hwcodesign.simulator.gpu.kernels import ALGORITHMS, KernelBatch, kernel_seconds
 from hwcodesign.simulator.gpu.model import (
     GPU_MODEL_PRECISIONS,
     conv_batch,
@@ -277,10 +277,16 @@ class _Prepared:
     parts: list
 
     def __call__(self, params: GPUModelParams) -> np.ndarray:
-        n = sum(len(idx) for idx, _, _ in self.parts)
-        out = np.empty(n)
+        return self._each(params, "seconds", float)
+
+    def algorithms(self, params: GPUModelParams) -> np.ndarray:
+        """The algorithm the model costs each row with (names of `ALGORITHMS`)."""
+        return np.asarray(ALGORITHMS, dtype=object)[self._each(params, "algorithm", np.int64)]
+
+    def _each(self, params: GPUModelParams, key: str, dtype) -> np.ndarray:
+        out = np.empty(sum(len(idx) for idx, _, _ in self.parts), dtype=dtype)
         for idx, kb, dev in self.parts:
-            out[idx] = kernel_seconds(kb, dev, params)["seconds"]
+            out[idx] = kernel_seconds(kb, dev, params)[key]
         return out
 
 
@@ -327,6 +333,7 @@ def lodo_deepbench(frame: pd.DataFrame | None = None, *, start: GPUModelParams |
     else:
         keep = np.ones(len(frame), dtype=bool)
     frame["fitted_on"] = ""
+    frame["predicted_algorithm"] = ""
     cudnn = frame["cudnn"] if "cudnn" in frame else pd.Series(np.nan, index=frame.index)
     fits: dict[tuple, GPUModelParams] = {}
 
@@ -353,7 +360,9 @@ def lodo_deepbench(frame: pd.DataFrame | None = None, *, start: GPUModelParams |
             if len(same) and same["gpu"].nunique() < train["gpu"].nunique():
                 params = fit(same, params)
                 on = f"{', '.join(sorted(same['gpu'].unique()))} (cuDNN {int(version)}, {arch}), after {on}"
-            frame.loc[rows, "predicted_ms"] = predict_deepbench(frame[rows], params)
+            prepared = _Prepared(_kernel_rows(frame[rows].reset_index(drop=True)))
+            frame.loc[rows, "predicted_ms"] = prepared(params) * 1e3
+            frame.loc[rows, "predicted_algorithm"] = prepared.algorithms(params)
             frame.loc[rows, "fitted_on"] = on
     frame = frame[keep].reset_index(drop=True)
     frame["default_ms"] = predict_deepbench(frame, base)
@@ -432,6 +441,43 @@ def published_table(frame: pd.DataFrame) -> pd.DataFrame:
     table = ape_table(frame, by)
     table["median_signed_pct"] = 100 * frame.groupby(by)["signed"].median().to_numpy()
     return table
+
+
+#: cuDNN's forward-convolution algorithms (DeepBench's ``fwd_algorithm``) named as the model's
+#: `ALGORITHMS`; the model has no FFT.
+CUDNN_ALGORITHMS = {"IMPLICIT_GEMM": "implicit_gemm", "IMPLICIT_PRECOMP_GEMM": "implicit_gemm",
+                    "GEMM": "implicit_gemm", "WINOGRAD": "winograd", "WINOGRAD_NONFUSED": "winograd_nonfused",
+                    "FFT": "fft", "FFT_TILING": "fft", "DIRECT": "direct"}
+
+
+def algorithm_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """How often the model costs a DeepBench conv with the algorithm cuDNN ran.
+
+    ``frame``: rows with ``fwd_algorithm`` (what ``cudnnFindConvolutionForwardAlgorithm``
+    measured fastest) and ``predicted_algorithm`` (`lodo_deepbench`). One row per GPU and
+    precision: the conv rows that record an algorithm, the % of them the model costs with
+    the same one, and per cuDNN algorithm "same/rows".
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"gpu": ["a", "a", "a"], "precision": "fp32", "kind": "conv",
+    ...                      "fwd_algorithm": ["WINOGRAD", "WINOGRAD_NONFUSED", "IMPLICIT_PRECOMP_GEMM"],
+    ...                      "predicted_algorithm": ["winograd", "winograd", "implicit_gemm"]})
+    >>> algorithm_table(rows).iloc[0].to_dict()
+    {'gpu': 'a', 'precision': 'fp32', 'rows': 3, 'same_pct': 66.7, 'implicit_gemm': '1/1', 'winograd': '1/1', \
+'winograd_nonfused': '0/1'}
+    """
+    f = frame[(frame["kind"] == "conv") & frame["fwd_algorithm"].fillna("").astype(bool)]
+    f = f.assign(cudnn=f["fwd_algorithm"].map(CUDNN_ALGORITHMS))
+    f = f.assign(same=f["cudnn"] == f["predicted_algorithm"])
+    out = []
+    for (gpu, precision), g in f.groupby(["gpu", "precision"]):
+        row = {"gpu": gpu, "precision": precision, "rows": len(g), "same_pct": round(100 * g["same"].mean(), 1)}
+        for algorithm, h in g.groupby("cudnn"):
+            row[algorithm] = f"{int(h['same'].sum())}/{len(h)}"
+        out.append(row)
+    columns = ["gpu", "precision", "rows", "same_pct"] + [a for a in (*ALGORITHMS, "fft") if a in f["cudnn"].values]
+    return pd.DataFrame(out, columns=columns).fillna("")
 
 
 def spearman(a, b) -> float:
@@ -682,6 +728,7 @@ def validate_gpu(measured: str | Path | None = None, *, device: str | None = Non
         tables["deepbench_all"] = ape_table(db, ("gpu", "precision"))
         tables["deepbench_datasheet_defaults"] = ape_table(db.assign(ape=(db.default_ms - db.measured_ms).abs()
                                                                      / db.measured_ms), ("gpu", "precision"))
+        tables["deepbench_conv_algorithm"] = algorithm_table(db)
         nbt = ape_table(nb, ("gpu", "batch"))
         nbt["spearman"] = [spearman(f.predicted_ms, f.measured_ms) for _, f in nb.groupby(["gpu", "batch"])]
         tables["nb201"] = nbt

@@ -184,3 +184,16 @@ def test_winograd_nonfused_from_volta_on_by_hand(one_tile):
                                    ("other", gemm + transforms)):
         gpu = GPUSpec(name=f"toy-{architecture}", architecture=architecture, **toy)
         assert predict_conv(gpu, **conv)[0] == pytest.approx(expected, rel=1e-9), architecture
+
+
+def test_kernel_model_names_the_algorithm():
+    # ResNet-50's 3x3 stride-1 convs: the fused Winograd on Pascal, the non-fused one from Volta on;
+    # the 1x1 convs implicit GEMM, the classifier a GEMM, batch norms memory-bound passes
+    w = get_workload("resnet50", batch=32, precision="fp32")
+    for device, winograd in (("1080 Ti", "winograd"), ("V100", "winograd_nonfused")):
+        table = predict_network(w, device).table.to_dataframe().set_index("layer")
+        assert set(table["kernel_model"]) == {"gemm", "implicit_gemm", winograd, "memory"}
+        assert table.loc["layer1_0_conv2", "kernel_model"] == winograd  # 3x3, 64 channels, 56 x 56
+        assert table.loc["layer1_0_conv1", "kernel_model"] == "implicit_gemm"  # 1x1
+        assert table.loc["fc", "kernel_model"] == "gemm"
+        assert table.loc["batchnorm_1", "kernel_model"] == "memory"

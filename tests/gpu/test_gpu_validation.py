@@ -9,11 +9,13 @@ are the issue's targets (15% median APE, Spearman 0.9), not numbers of our own r
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.simulator.gpu import GPUModelParams, predict_network
 from hwcodesign.validation.gpu import (
+    algorithm_table,
     ape_table,
     load_deepbench,
     lodo_deepbench,
@@ -268,3 +270,20 @@ def test_deepbench_lodo_p100_fp16_median_ape():
 def test_deepbench_lodo_pascal_fp32_median_ape(device):
     rows = lodo_deepbench(held_out=(device,))
     assert ape_table(rows[rows["precision"] == "fp32"]).iloc[0]["median_ape_pct"] <= 15
+
+
+def test_conv_algorithms_against_cudnns_record(v100_lodo):
+    # DeepBench records the algorithm cuDNN measured fastest for each conv. Held out, the V100
+    # (cuDNN 7.6) is costed with the non-fused Winograd where cuDNN ran it, never the fused kernel
+    # (Maxwell and Pascal only); the M40 (cuDNN 5) with the fused one where cuDNN ran that
+    rows, _ = v100_lodo
+    fp32 = rows[(rows["precision"] == "fp32") & (rows["kind"] == "conv")]
+    ran = fp32[fp32["fwd_algorithm"] == "WINOGRAD_NONFUSED"]["predicted_algorithm"]
+    assert (ran == "winograd_nonfused").mean() > 0.5
+    assert "winograd" not in set(rows["predicted_algorithm"])
+    m40 = lodo_deepbench(held_out=("M40",))
+    ran = m40[m40["fwd_algorithm"] == "WINOGRAD"]["predicted_algorithm"]
+    assert (ran == "winograd").mean() > 0.5 and "winograd_nonfused" not in set(m40["predicted_algorithm"])
+    table = algorithm_table(pd.concat([rows, m40])).set_index(["gpu", "precision"])
+    assert table.loc[("Tesla V100 SXM2", "fp32"), "rows"] == 94
+    assert table.loc[("Tesla M40", "fp32"), "winograd"].endswith("/22")

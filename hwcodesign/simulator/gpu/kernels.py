@@ -44,7 +44,8 @@ import numpy as np
 
 from hwcodesign.simulator.gpu.params import GPUModelParams
 
-__all__ = ["KernelBatch", "DeviceArrays", "GEMM_TILES", "SPLIT_K", "CLASS_CODES", "kernel_seconds", "gemm_seconds"]
+__all__ = ["KernelBatch", "DeviceArrays", "GEMM_TILES", "SPLIT_K", "CLASS_CODES", "ALGORITHMS", "kernel_seconds",
+           "gemm_seconds"]
 
 #: Candidate CTA tiles (tm, tn) and how many CTAs of each fit on one SM.
 GEMM_TILES: tuple[tuple[int, int, int], ...] = (
@@ -61,6 +62,12 @@ WINOGRAD_FLOP_SCALE = 36 / 144
 WINOGRAD_NONFUSED_PASSES = 2 * 36 / 16
 #: Kernel classes.
 CLASS_CODES = {"gemm": 0, "conv": 1, "direct": 2, "memory": 3}
+#: The algorithm the model costs a kernel with (``kernel_seconds(...)["algorithm"]`` indexes this):
+#: a conv is one of implicit GEMM and the fused or non-fused Winograd, whichever is faster.
+ALGORITHMS = ("gemm", "implicit_gemm", "winograd", "winograd_nonfused", "direct", "memory")
+#: Each class's algorithm unless a Winograd is picked, indexed by class code (a conv's is implicit GEMM).
+_CLASS_ALGORITHM = np.array([ALGORITHMS.index({"conv": "implicit_gemm"}.get(name, name))
+                             for name in sorted(CLASS_CODES, key=CLASS_CODES.get)])
 
 
 @dataclass(frozen=True)
@@ -197,11 +204,13 @@ def _memory_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> np
 
 
 def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dict[str, np.ndarray]:
-    """Seconds per kernel and how it is bound: keys ``seconds``, ``compute_bound``, ``tensor_cores``."""
+    """Seconds per kernel, how it is bound and how it is computed: keys ``seconds``, ``compute_bound``,
+    ``tensor_cores`` and ``algorithm`` (indices into `ALGORITHMS`)."""
     cls = kb.cls
     seconds = np.zeros(len(kb))
     bound = np.zeros(len(kb), dtype=bool)
     tc = np.zeros(len(kb), dtype=bool)
+    algorithm = _CLASS_ALGORITHM[cls]
     for code in (CLASS_CODES["gemm"], CLASS_CODES["conv"]):
         rows = np.flatnonzero(cls == code)
         if not len(rows):
@@ -213,9 +222,12 @@ def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dic
             # cuDNN's Winograd kernels run on CUDA cores and have no int8 variant.
             tw, bw_, used_w = gemm_seconds(sub, dsub, p, flop_scale=WINOGRAD_FLOP_SCALE,
                                            efficiency=p.winograd_efficiency, simt_only=True)
-            tw = tw + np.where(_nonfused_winograd(dsub), _winograd_nonfused_seconds(sub, dsub, p), 0.0)
+            nonfused = _nonfused_winograd(dsub)
+            tw = tw + np.where(nonfused, _winograd_nonfused_seconds(sub, dsub, p), 0.0)
             pick = sub.winograd & (sub.elem_bytes > 1) & (tw < t)
             t, b, used = np.where(pick, tw, t), np.where(pick, bw_, b), np.where(pick, used_w, used)
+            winograd = np.where(nonfused, ALGORITHMS.index("winograd_nonfused"), ALGORITHMS.index("winograd"))
+            algorithm[rows] = np.where(pick, winograd, algorithm[rows])
         seconds[rows], bound[rows], tc[rows] = t, b, used
     rows = np.flatnonzero((cls == CLASS_CODES["direct"]) | (cls == CLASS_CODES["memory"]))
     if len(rows):
@@ -226,7 +238,7 @@ def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dic
                                                           p.overlap_pool_efficiency, 1.0)
         seconds[rows] = np.maximum(compute, memory) + p.kernel_fixed_s
         bound[rows] = compute >= memory
-    return {"seconds": seconds, "compute_bound": bound, "tensor_cores": tc}
+    return {"seconds": seconds, "compute_bound": bound, "tensor_cores": tc, "algorithm": algorithm}
 
 
 def _take(obj, rows: np.ndarray):

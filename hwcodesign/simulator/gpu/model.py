@@ -34,7 +34,7 @@ import numpy as np
 from hwcodesign.accelerators.gpus import GPUSpec, get_gpu
 from hwcodesign.core.errors import ConfigError
 from hwcodesign.core.results import ResultTable
-from hwcodesign.simulator.gpu.kernels import CLASS_CODES, DeviceArrays, KernelBatch, kernel_seconds
+from hwcodesign.simulator.gpu.kernels import ALGORITHMS, CLASS_CODES, DeviceArrays, KernelBatch, kernel_seconds
 from hwcodesign.simulator.gpu.params import DEFAULT_PARAMS, GPUModelParams
 from hwcodesign.workloads.operators import BatchNorm, Conv2d, Elementwise, Embedding, Gemm, Operator, Pool
 from hwcodesign.workloads.precision import bytes_per_element
@@ -295,7 +295,8 @@ def network_seconds(nk: NetworkKernels, device: GPUSpec, params: GPUModelParams)
     gpu = np.where(nk.count > 0, res["seconds"] + np.maximum(nk.count - 1, 0) * params.kernel_fixed_s, 0.0)
     dispatch = nk.count * np.where(nk.library_call, params.library_dispatch_s, params.dispatch_s)
     return {"gpu_s": gpu, "dispatch_s": dispatch, "latency_s": np.maximum(gpu, dispatch),
-            "compute_bound": res["compute_bound"], "tensor_cores": res["tensor_cores"]}
+            "compute_bound": res["compute_bound"], "tensor_cores": res["tensor_cores"],
+            "algorithm": res["algorithm"]}
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,6 @@ def predict_network(workload: Workload, device: str | GPUSpec, *, precision: str
     s = network_seconds(nk, gpu, p)
     total = p.network_fixed_s + float(s["latency_s"].sum())
     kb = nk.kernels
-    cls_name = {v: k for k, v in CLASS_CODES.items()}
     records = []
     for i, name in enumerate(nk.names):
         if nk.count[i] == 0:
@@ -335,7 +335,7 @@ def predict_network(workload: Workload, device: str | GPUSpec, *, precision: str
             bound = "compute" if s["compute_bound"][i] else "memory"
         records.append({"workload": workload.name, "device": gpu.name, "batch": workload.batch,
                         "precision": nk.precision, "fusion": fusion, "layer": name, "kind": nk.kinds[i],
-                        "kernel_model": cls_name[int(kb.cls[i])], "kernels": int(nk.count[i]),
+                        "kernel_model": ALGORITHMS[int(s["algorithm"][i])], "kernels": int(nk.count[i]),
                         "flops": float(kb.flops[i]), "bytes": float(kb.bytes[i]),
                         "tensor_cores": bool(s["tensor_cores"][i]), "gpu_s": float(s["gpu_s"][i]),
                         "dispatch_s": float(s["dispatch_s"][i]), "latency_s": float(s["latency_s"][i]),
