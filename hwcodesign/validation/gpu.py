@@ -60,9 +60,8 @@ __all__ = ["NB201_DEVICES", "NB201_LIBRARY", "NB201_ZERO_EDGES", "NETWORK_COLUMN
            "load_deepbench", "tensor_efficiency_prior", "load_network_measurements", "nb201_measured",
            "predict_deepbench", "fit_kernel_params", "refit_default_params", "lodo_deepbench", "nb201_predict",
            "fit_network_params", "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured",
-           "published_measured", "published_table", "measured_predictor", "fit_measured_network_params",
-           "load_measured",
-           "GPUValidation", "validate_gpu", "plot_predicted_vs_measured", "plot_validation"]
+           "published_measured", "published_table", "CUDNN_ALGORITHMS", "algorithm_table", "measured_predictor",
+           "fit_measured_network_params", "load_measured", "GPUValidation", "validate_gpu", "plot_predicted_vs_measured", "plot_validation"]
 
 #: HELP's NB201 device keys -> catalog names. HELP's "titanx" is taken to be the Pascal
 #: Titan X: its latencies track the 1080 Ti's, which a Maxwell Titan X (60% of the FLOP/s) could not.
