@@ -111,9 +111,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         print("in-sample fit (not a validation; see 'hwcodesign validate gpu'):")
         for rows, predict in ((kernels, predict_deepbench), (own_nets, predict_measured)):
             if rows is not None and len(rows):
-                rows = rows.assign(predicted_ms=predict(rows, params))
-                rows["ape"] = (rows.predicted_ms - rows.measured_ms).abs() / rows.measured_ms
-                print(fmt(ape_table(rows, ("gpu", "precision"))))
+                print(fmt(ape_table(rows.assign(predicted_ms=predict(rows, params)), ("gpu", "precision"))))
         if args.out:
             print(f"wrote {args.out}")
     return 0

@@ -61,7 +61,8 @@ __all__ = ["NB201_DEVICES", "NB201_LIBRARY", "NB201_ZERO_EDGES", "NETWORK_COLUMN
            "predict_deepbench", "fit_kernel_params", "refit_default_params", "lodo_deepbench", "nb201_predict",
            "fit_network_params", "lodo_nb201", "sample_groups", "ape_table", "spearman", "predict_measured",
            "published_measured", "published_table", "CUDNN_ALGORITHMS", "algorithm_table", "measured_predictor",
-           "fit_measured_network_params", "load_measured", "GPUValidation", "validate_gpu", "plot_predicted_vs_measured", "plot_validation"]
+           "fit_measured_network_params", "load_measured", "GPUValidation", "validate_gpu",
+           "plot_predicted_vs_measured", "plot_validation"]
 
 #: HELP's NB201 device keys -> catalog names. HELP's "titanx" is taken to be the Pascal
 #: Titan X: its latencies track the 1080 Ti's, which a Maxwell Titan X (60% of the FLOP/s) could not.
@@ -394,7 +395,8 @@ def tensor_efficiency_prior() -> float:
     catalog = {"NVIDIA A100 SXM": "A100", "NVIDIA H100 SXM": "H100"}  # the rows whose device the catalog holds
     rows = table[(table["dtype"] == "bf16") & table["accelerator"].isin(catalog)]
     shapes = [tuple(int(x) for x in s.split("x")) for s in rows["best_shape_MxNxK"]]
-    measured = np.array([2.0 * m * n * k / (t * 1e12) for (m, n, k), t in zip(shapes, rows["mamf_tflops"], strict=True)])
+    measured = np.array([2.0 * m * n * k / (t * 1e12)
+                         for (m, n, k), t in zip(shapes, rows["mamf_tflops"], strict=True)])
 
     def predict(params: GPUModelParams) -> np.ndarray:
         return np.array([predict_gemm(catalog[d], m, n, k, "bf16", params=params)[0]
@@ -417,15 +419,21 @@ def refit_default_params(seed: int = 0) -> GPUModelParams:
     return fit_network_params(sample_groups(nb, 500, np.random.default_rng(seed)), start=kernel)
 
 
+def _ape_of(frame: pd.DataFrame, predicted: str = "predicted_ms") -> pd.Series:
+    """Absolute percentage error (a fraction) of column ``predicted`` against ``measured_ms``."""
+    return (frame[predicted] - frame["measured_ms"]).abs() / frame["measured_ms"]
+
+
 def _ape(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["ape"] = (frame["predicted_ms"] - frame["measured_ms"]).abs() / frame["measured_ms"]
+    frame["ape"] = _ape_of(frame)
     return frame
 
 
 def ape_table(frame: pd.DataFrame, by: list[str] | tuple[str, ...] = ("gpu", "precision"),
-              column: str = "ape") -> pd.DataFrame:
-    """Median and 90th-percentile absolute percentage error (in %) per group, with row counts."""
-    g = frame.groupby(list(by))[column]
+              predicted: str = "predicted_ms") -> pd.DataFrame:
+    """Median and 90th-percentile absolute percentage error (in %) of column ``predicted`` against
+    ``measured_ms`` per group, with row counts."""
+    g = frame.assign(_ape=_ape_of(frame, predicted)).groupby(list(by))["_ape"]
     return pd.DataFrame({"rows": g.size(), "median_ape_pct": 100 * g.median(),
                          "p90_ape_pct": 100 * g.quantile(0.9)}).reset_index()
 
@@ -725,8 +733,7 @@ def validate_gpu(measured: str | Path | None = None, *, device: str | None = Non
             db, nb = db[db["gpu"] == name], nb[nb["gpu"] == name]
         tables["deepbench"] = ape_table(db, ("gpu", "precision", "kind"))
         tables["deepbench_all"] = ape_table(db, ("gpu", "precision"))
-        tables["deepbench_datasheet_defaults"] = ape_table(db.assign(ape=(db.default_ms - db.measured_ms).abs()
-                                                                     / db.measured_ms), ("gpu", "precision"))
+        tables["deepbench_datasheet_defaults"] = ape_table(db, ("gpu", "precision"), predicted="default_ms")
         tables["deepbench_conv_algorithm"] = algorithm_table(db)
         nbt = ape_table(nb, ("gpu", "batch"))
         nbt["spearman"] = [spearman(f.predicted_ms, f.measured_ms) for _, f in nb.groupby(["gpu", "batch"])]

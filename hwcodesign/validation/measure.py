@@ -8,8 +8,9 @@ per-network measured form (``device, workload, batch, precision, latency_ms``) p
 is one forward pass in eager mode, the per-layer rows each operator timed alone.
 ``fp32`` turns PyTorch's TF32 paths off (``torch.backends.cudnn.allow_tf32`` is on by
 default), ``tf32`` turns them on for convolutions and matmuls, so that each row is what its
-``precision`` says on Ampere and later GPUs. CNN operators are supported (conv2d, batchnorm, pool, elementwise, gemm as a linear
-layer on the flattened input); others raise `ConfigError`.
+``precision`` says on Ampere and later GPUs. CNN operators are supported (conv2d,
+batchnorm, pool, elementwise, gemm as a linear layer on the flattened input); others raise
+`ConfigError`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from hwcodesign.workloads.operators import BatchNorm, Conv2d, Elementwise, Gemm,
 
 __all__ = ["measure_torch"]
 
-_DTYPES = {"fp32": "float32", "tf32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+#: Precisions ``measure gpu`` runs; torch dtypes of their storage precisions.
+_PRECISIONS = ("fp32", "tf32", "fp16", "bf16")
+_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 
 
 def _torch() -> Any:
@@ -74,12 +77,12 @@ def measure_torch(workload: str, *, batch: int = 1, precision: str = "fp32", rep
     from hwcodesign.workloads import load_workload
 
     torch = _torch()
-    if precision not in _DTYPES:
-        raise ConfigError(f"measure gpu supports {', '.join(_DTYPES)}. Got {precision!r}.")
+    if precision not in _PRECISIONS:
+        raise ConfigError(f"measure gpu supports {', '.join(_PRECISIONS)}. Got {precision!r}.")
     w = load_workload(workload, precision=storage_precision(precision)).with_batch(batch)
     cuda = torch.cuda.is_available()
     dev = torch.device("cuda" if cuda else "cpu")
-    dtype = getattr(torch, _DTYPES[precision])
+    dtype = getattr(torch, _DTYPES[storage_precision(precision)])
     device_name = torch.cuda.get_device_name(0) if cuda else "cpu"
     fns, shapes = {}, {}
     names = w.names()

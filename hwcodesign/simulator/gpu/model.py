@@ -41,9 +41,8 @@ from hwcodesign.workloads.precision import bytes_per_element
 from hwcodesign.workloads.workload import Workload
 
 __all__ = ["GPU_MODEL_PRECISIONS", "STORAGE_PRECISION", "storage_precision", "NO_L1_LOAD_ARCHITECTURES",
-           "FUSED_WINOGRAD_ARCHITECTURES", "Fusion",
-           "device_arrays", "gemm_batch", "conv_batch", "predict_gemm", "predict_conv", "NetworkKernels", "network_kernels", "GPUPrediction", "predict_network",
-           "network_seconds"]
+           "FUSED_WINOGRAD_ARCHITECTURES", "Fusion", "device_arrays", "gemm_batch", "conv_batch", "predict_gemm",
+           "predict_conv", "NetworkKernels", "network_kernels", "GPUPrediction", "predict_network", "network_seconds"]
 
 GPU_MODEL_PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "int8")
 #: Precisions whose tensors are stored in another one: ``tf32`` is fp32 tensors with the
