@@ -152,34 +152,37 @@ def test_winograd_nonfused_with_16_bit_arithmetic_by_hand(one_tile):
     # 1 x 128 x 16 x 16 -> 128, 3x3 pad 1: implicit GEMM m=256, n=128, k=1152; two 128x128 CTAs, one wave.
     # Winograd F(4x4, 3x3) on the packed-fp16 rate (8e12 / 4 SMs): 128*128*1152*2/4 / 2e12 s, above the
     # 425,984 B of operands at 1e11 B/s. With fp16 arithmetic (TRUE_HALF) only the non-fused Winograd
-    # exists: its transforms write and read 36/16 of the input (65,536 B) and of the output (65,536 B).
+    # exists: its batched GEMM runs at the GEMM rate whatever winograd_efficiency (here 0.5) is, and its
+    # transforms write and read 36/16 of the input (65,536 B) and of the output (65,536 B).
     pascal_like = GPUSpec(name="toy-p100", architecture="pascal", sm_count=4, boost_clock_hz=1e9, fp32_flops=4e12,
                           fp16_flops=8e12, memory_bandwidth_bytes_per_s=1e11, memory_size_bytes=2**34,
                           l2_size_bytes=2**20)
-    p = GPUModelParams(**{**IDEAL.to_dict(), "winograd_efficiency": 1.0})
+    p = GPUModelParams(**{**IDEAL.to_dict(), "winograd_efficiency": 0.5})
     conv = dict(batch=1, in_c=128, in_h=16, in_w=16, out_c=128, kernel_h=3, kernel_w=3, pad_h=1, pad_w=1, params=p)
     gemm16 = 128 * 128 * 1152 * 2 / 4 / 2e12
     transforms = 2 * 36 / 16 * (65536 + 65536) / 1e11
     t16 = predict_conv(pascal_like, precision="fp16", **conv)[0]
     assert t16 == pytest.approx(gemm16 + transforms, rel=1e-9)
-    # fp16 storage with fp32 arithmetic (PSEUDO_HALF) has the fused Winograd: no transform traffic
+    # fp16 storage with fp32 arithmetic (PSEUDO_HALF) has the fused Winograd: no transform traffic, and
+    # its multiplies at winograd_efficiency
     t32 = predict_conv(pascal_like, precision="fp16", math="fp32", **conv)[0]
-    assert t32 == pytest.approx(128 * 128 * 1152 * 2 / 4 / 1e12, rel=1e-9)
+    assert t32 == pytest.approx(128 * 128 * 1152 * 2 / 4 / 1e12 / 0.5, rel=1e-9)
 
 
 def test_winograd_nonfused_from_volta_on_by_hand(one_tile):
     # The same 3x3 conv in fp32: F(4x4, 3x3) at the fp32 rate is 128*128*1152*2/4 / 1e12 s (above the
     # 851,968 B of operands at 1e11 B/s), and beats implicit GEMM (four times the multiplies). Maxwell and
-    # Pascal run cuDNN's fused Winograd; from Volta on (and on an unnamed architecture) the non-fused one,
-    # whose transforms write and read 36/16 of the input (131,072 B) and of the output (131,072 B).
-    p = GPUModelParams(**{**IDEAL.to_dict(), "winograd_efficiency": 1.0})
+    # Pascal run cuDNN's fused Winograd, at winograd_efficiency (here 0.5) of the GEMM rate; from Volta on
+    # (and on an unnamed architecture) the non-fused one: a batched GEMM at the GEMM rate, and transforms
+    # that write and read 36/16 of the input (131,072 B) and of the output (131,072 B).
+    p = GPUModelParams(**{**IDEAL.to_dict(), "winograd_efficiency": 0.5})
     conv = dict(batch=1, in_c=128, in_h=16, in_w=16, out_c=128, kernel_h=3, kernel_w=3, pad_h=1, pad_w=1,
                 precision="fp32", params=p)
     gemm = 128 * 128 * 1152 * 2 / 4 / 1e12
     transforms = 2 * 36 / 16 * (131072 + 131072) / 1e11
     toy = dict(sm_count=4, boost_clock_hz=1e9, fp32_flops=4e12, memory_bandwidth_bytes_per_s=1e11,
                memory_size_bytes=2**34, l2_size_bytes=2**20)
-    for architecture, expected in (("maxwell", gemm), ("pascal", gemm), ("volta", gemm + transforms),
+    for architecture, expected in (("maxwell", gemm / 0.5), ("pascal", gemm / 0.5), ("volta", gemm + transforms),
                                    ("turing", gemm + transforms), ("ampere", gemm + transforms),
                                    ("other", gemm + transforms)):
         gpu = GPUSpec(name=f"toy-{architecture}", architecture=architecture, **toy)

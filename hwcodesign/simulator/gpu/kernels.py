@@ -16,16 +16,19 @@ model, per kernel:
 - **Tensor cores** are used when the precision has them on the device: the aligned
   dimensions are padded up to multiples of 8 (16-bit) or 16 (int8) elements (4 for
   dp4a), and CUDA cores are used where they are faster than the padded work.
-- **Winograd** (3x3, stride 1, not int8): F(4x4, 3x3), 4x fewer multiplies at
-  ``winograd_efficiency`` of the CUDA-core rate (cuDNN has no tensor-core Winograd);
-  cuDNN picks the faster of it and implicit GEMM. The fused Winograd kernel runs on
-  Maxwell and Pascal (``fused_winograd``); from Volta on, and with 16-bit arithmetic on
-  CUDA cores (cuDNN's TRUE_HALF_CONFIG, P100: the cuDNN 5.1/6 ``cudnnConvolutionForward``
-  support table gives the fused ``WINOGRAD`` PSEUDO_HALF and FLOAT configurations only),
-  the non-fused one runs: its transforms are separate kernels that write the
-  transformed input and output tiles to DRAM and read them back (6x6 tiles per 4x4
-  outputs, 36/16 of each tensor), costed as ``WINOGRAD_NONFUSED_PASSES`` passes over
-  them at DRAM bandwidth plus three more kernels' fixed time.
+- **Winograd** (3x3, stride 1, not int8): F(4x4, 3x3), 4x fewer multiplies on CUDA
+  cores (cuDNN has no tensor-core Winograd); cuDNN picks the faster of it and implicit
+  GEMM. The fused Winograd kernel runs on Maxwell and Pascal (``fused_winograd``), its
+  multiplies at ``winograd_efficiency`` of the GEMM model's rate. From Volta on, and with
+  16-bit arithmetic on CUDA cores (cuDNN's TRUE_HALF_CONFIG, P100: the cuDNN 5.1/6
+  ``cudnnConvolutionForward`` support table gives the fused ``WINOGRAD`` PSEUDO_HALF and
+  FLOAT configurations only), the non-fused one runs, in three steps (Lavin and Gray,
+  "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): an input transform, a
+  batched GEMM over the 36 tile elements, which the model costs as a plain GEMM (no
+  ``winograd_efficiency``), and an output transform. The transforms are separate kernels
+  that write the transformed input and output tiles to DRAM and read them back (6x6 tiles
+  per 4x4 outputs, 36/16 of each tensor), costed as ``WINOGRAD_NONFUSED_PASSES`` passes
+  over them at DRAM bandwidth plus three more kernels' fixed time.
 - **Direct / depthwise conv** and **memory-bound ops** (elementwise, pooling, norms,
   softmax, reductions): the larger of their FLOPs at CUDA-core peak and their bytes at
   DRAM bandwidth, reads that were just written and fit in L2 served ``l2_speedup`` faster.
@@ -219,10 +222,11 @@ def kernel_seconds(kb: KernelBatch, dev: DeviceArrays, p: GPUModelParams) -> dic
         eff = 1.0 if code == CLASS_CODES["gemm"] else p.conv_efficiency
         t, b, used = gemm_seconds(sub, dsub, p, efficiency=eff)
         if code == CLASS_CODES["conv"] and sub.winograd.any():
-            # cuDNN's Winograd kernels run on CUDA cores and have no int8 variant.
-            tw, bw_, used_w = gemm_seconds(sub, dsub, p, flop_scale=WINOGRAD_FLOP_SCALE,
-                                           efficiency=p.winograd_efficiency, simt_only=True)
+            # cuDNN's Winograd kernels run on CUDA cores and have no int8 variant. The fused kernel's
+            # multiplies run at winograd_efficiency, the non-fused one's batched GEMM at the GEMM rate.
             nonfused = _nonfused_winograd(dsub)
+            tw, bw_, used_w = gemm_seconds(sub, dsub, p, flop_scale=WINOGRAD_FLOP_SCALE, simt_only=True,
+                                           efficiency=np.where(nonfused, 1.0, p.winograd_efficiency))
             tw = tw + np.where(nonfused, _winograd_nonfused_seconds(sub, dsub, p), 0.0)
             pick = sub.winograd & (sub.elem_bytes > 1) & (tw < t)
             t, b, used = np.where(pick, tw, t), np.where(pick, bw_, b), np.where(pick, used_w, used)

@@ -40,7 +40,9 @@ class GPUModelParams(Spec):
     kernel_fixed_s: float = spec_field(default=4e-6, ge=0, le=1e-3, doc="GPU-side fixed time per kernel "
                                        "(launch latency, ramp-up, tail)")
     conv_efficiency: float = spec_field(default=0.85, gt=0, le=1.5, doc="implicit-GEMM conv rate relative to GEMM")
-    winograd_efficiency: float = spec_field(default=0.6, gt=0, le=1.5, doc="Winograd conv rate relative to GEMM")
+    winograd_efficiency: float = spec_field(default=0.6, gt=0, le=1.5, doc="rate of cuDNN's fused Winograd "
+                                            "kernel (Maxwell, Pascal) relative to GEMM; the non-fused one's "
+                                            "batched GEMM runs at the GEMM rate")
     direct_efficiency: float = spec_field(default=0.3, gt=0, le=1, doc="direct/depthwise conv fraction of peak")
     maxwell_efficiency: float = spec_field(default=1.0, gt=0, le=1.5, doc="compute rate on Maxwell boards "
                                            "(at their base clock) relative to the model for later GPUs (CUDA 7.5 "
@@ -69,9 +71,11 @@ NETWORK_PARAMS = ("dispatch_s", "library_dispatch_s", "network_fixed_s", "overla
 #: kernel parameters on the DeepBench GEMM and conv-forward rows measured with CUDA >= 9 (V100,
 #: fp32/fp16; the CUDA 7.5/8.0 rows of the older GPUs describe libraries nobody runs today), the
 #: framework parameters on 500 random NB201 cells per (GPU, batch 32 and 256) of HELP's four
-#: GPUs, both from the a-priori field defaults. Validation never uses these: leave-one-device-out
-#: refits from the field defaults without the held-out device (`hwcodesign.validation.gpu`).
+#: GPUs, both from the a-priori field defaults. ``winograd_efficiency`` keeps its a-priori value:
+#: no device measured with current libraries runs the fused Winograd kernel. Validation never
+#: uses these: leave-one-device-out refits from the field defaults without the held-out device
+#: (`hwcodesign.validation.gpu`).
 DEFAULT_PARAMS = GPUModelParams(
-    tensor_efficiency=0.919, memory_efficiency=0.762, tile_overhead=6.58, wave_latency_s=3.78e-6,
-    kernel_fixed_s=3.42e-6, conv_efficiency=0.884, winograd_efficiency=0.714, half2_efficiency=0.457,
-    overlap_pool_efficiency=0.203, dispatch_s=13.0e-6, library_dispatch_s=58.1e-6, network_fixed_s=1.22e-3)
+    tensor_efficiency=0.919, memory_efficiency=0.759, tile_overhead=6.80, wave_latency_s=3.49e-6,
+    kernel_fixed_s=3.56e-6, conv_efficiency=0.878, half2_efficiency=0.457, overlap_pool_efficiency=0.205,
+    dispatch_s=13.5e-6, library_dispatch_s=58.0e-6, network_fixed_s=1.15e-3)
