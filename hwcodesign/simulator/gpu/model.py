@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass
 from typing import Literal
@@ -208,11 +209,13 @@ class NetworkKernels:
     fusion: str
 
 
-def _op_rows(op: Operator, eb: float, precision: str, fused: bool) -> dict:
+def _op_rows(op: Operator, eb: float, fused: bool) -> dict:
     view = op.gemm_view() if op.macs else None
-    in_bytes = float(sum(t.bytes(precision) for t in op.operands() if t.role == "input"))
+    # op.bytes(storage precision) in one pass over the operands (GPU storage precisions take whole bytes)
+    sizes = [(t.role, math.prod(t.shape) * eb) for t in op.operands()]
+    in_bytes = float(sum(size for role, size in sizes if role == "input"))
     row = {"cls": CLASS_CODES["memory"], "m": 1, "n": 1, "k": 1, "groups": 1, "align_a": 1, "align_b": 1,
-           "flops": float(op.vector_ops), "bytes": float(op.bytes(precision)), "winograd": False,
+           "flops": float(op.vector_ops), "bytes": float(sum(size for _, size in sizes)), "winograd": False,
            "l2": in_bytes, "a": in_bytes, "count": 0 if fused else 1,
            "library": isinstance(op, (Conv2d, Gemm, BatchNorm)),
            "overlap_pool": isinstance(op, Pool) and not op.global_pool and (
@@ -270,7 +273,7 @@ def network_kernels(workload: Workload, *, precision: str | None = None, fusion:
             srcs = workload.inputs(name)
             fused = len(srcs) == 1 and producers.get(srcs[0], False)
         producers[name] = isinstance(op, (Conv2d, Gemm)) or fused
-        rows.append(_op_rows(op, eb, storage, fused))
+        rows.append(_op_rows(op, eb, fused))
     col = {key_: np.array([r[key_] for r in rows]) for key_ in rows[0]} if rows else {}
     n = len(rows)
     kb = KernelBatch(cls=col["cls"].astype(np.int64), m=col["m"].astype(np.int64), n=col["n"].astype(np.int64),
@@ -324,19 +327,22 @@ def predict_network(workload: Workload, device: str | GPUSpec, *, precision: str
     s = network_seconds(nk, gpu, p)
     total = p.network_fixed_s + float(s["latency_s"].sum())
     kb = nk.kernels
+    # Plain Python values, column by column (per-element numpy indexing would dominate the call)
+    count, flops, nbytes = nk.count.astype(int).tolist(), kb.flops.tolist(), kb.bytes.tolist()
+    gpu_s, dispatch_s, latency_s = s["gpu_s"].tolist(), s["dispatch_s"].tolist(), s["latency_s"].tolist()
+    compute_bound, tensor_cores = s["compute_bound"].tolist(), s["tensor_cores"].tolist()
+    algorithm = [ALGORITHMS[a] for a in s["algorithm"].tolist()]
     records = []
     for i, name in enumerate(nk.names):
-        if nk.count[i] == 0:
+        if count[i] == 0:
             bound = "fused"
-        elif s["dispatch_s"][i] >= s["gpu_s"][i]:
+        elif dispatch_s[i] >= gpu_s[i]:
             bound = "framework"
         else:
-            bound = "compute" if s["compute_bound"][i] else "memory"
+            bound = "compute" if compute_bound[i] else "memory"
         records.append({"workload": workload.name, "device": gpu.name, "batch": workload.batch,
                         "precision": nk.precision, "fusion": fusion, "layer": name, "kind": nk.kinds[i],
-                        "kernel_model": ALGORITHMS[int(s["algorithm"][i])], "kernels": int(nk.count[i]),
-                        "flops": float(kb.flops[i]), "bytes": float(kb.bytes[i]),
-                        "tensor_cores": bool(s["tensor_cores"][i]), "gpu_s": float(s["gpu_s"][i]),
-                        "dispatch_s": float(s["dispatch_s"][i]), "latency_s": float(s["latency_s"][i]),
-                        "latency_ms": float(s["latency_s"][i]) * 1e3, "bound": bound})
+                        "kernel_model": algorithm[i], "kernels": count[i], "flops": flops[i], "bytes": nbytes[i],
+                        "tensor_cores": tensor_cores[i], "gpu_s": gpu_s[i], "dispatch_s": dispatch_s[i],
+                        "latency_s": latency_s[i], "latency_ms": latency_s[i] * 1e3, "bound": bound})
     return GPUPrediction(workload.name, gpu.name, workload.batch, nk.precision, total, ResultTable(records))
