@@ -210,12 +210,14 @@ class NetworkKernels:
 
 
 def _op_rows(op: Operator, eb: float, fused: bool) -> dict:
-    view = op.gemm_view() if op.macs else None
+    mac_op = isinstance(op, (Conv2d, Gemm))
+    view = op.gemm_view() if mac_op else None
     # op.bytes(storage precision) in one pass over the operands (GPU storage precisions take whole bytes)
     sizes = [(t.role, math.prod(t.shape) * eb) for t in op.operands()]
     in_bytes = float(sum(size for role, size in sizes if role == "input"))
     row = {"cls": CLASS_CODES["memory"], "m": 1, "n": 1, "k": 1, "groups": 1, "align_a": 1, "align_b": 1,
-           "flops": float(op.vector_ops), "bytes": float(sum(size for _, size in sizes)), "winograd": False,
+           "flops": 2.0 * view.macs if mac_op else float(op.vector_ops), "bytes": float(sum(size for _, size in sizes)),
+           "winograd": False,
            "l2": in_bytes, "a": in_bytes, "count": 0 if fused else 1,
            "library": isinstance(op, (Conv2d, Gemm, BatchNorm)),
            "overlap_pool": isinstance(op, Pool) and not op.global_pool and (
@@ -224,12 +226,12 @@ def _op_rows(op: Operator, eb: float, fused: bool) -> dict:
         cg = op.in_channels // op.groups
         direct = op.groups > 1 and cg < 16
         row.update(cls=CLASS_CODES["direct" if direct else "conv"], m=view.m, n=view.n, k=view.k,
-                   groups=view.groups, align_a=cg, align_b=op.out_channels // op.groups, flops=2.0 * op.macs,
+                   groups=view.groups, align_a=cg, align_b=op.out_channels // op.groups,
                    winograd=op.kernel_h == op.kernel_w == 3 and op.stride_h == op.stride_w == 1 and op.groups == 1
                    and op.dilation_h == op.dilation_w == 1)
     elif isinstance(op, Gemm):
         row.update(cls=CLASS_CODES["gemm"], m=view.m, n=view.n, k=view.k, groups=view.groups, align_a=view.n,
-                   align_b=view.k, flops=2.0 * op.macs, a=float(view.m * view.k * view.groups) * eb)
+                   align_b=view.k, a=float(view.m * view.k * view.groups) * eb)
     elif isinstance(op, Embedding):
         row.update(bytes=2.0 * op.read_elements * eb, l2=0.0)
     elif isinstance(op, Elementwise) and op.num_inputs > 2:
