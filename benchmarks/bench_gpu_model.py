@@ -1,11 +1,12 @@
-"""GPU model speed against issue #6's targets: a network prediction under 5 ms, the whole validation under 2 minutes.
+"""GPU model speed against issue #6's targets: a prediction under 5 ms, the whole validation under 2 minutes.
 
 For each zoo network (batch 32) and device, prints the median of ``--repeats`` cached
 calls of `predict_network` (the lowering of a workload to kernel rows is cached per
 workload, precision and fusion) and the median first call on ``--fresh`` newly built
-workloads (which lowers each), each also as a fraction of the 5 ms target. ``--validate`` also times ``hwcodesign validate gpu``'s
-work (`validate_gpu`, leave-one-device-out on every shipped row) against 120 s. The
-machine is shared and noisy, so quote the ratios, not the times.
+workloads (which lowers each), each also as a fraction of the 5 ms target.
+``--validate`` also times ``hwcodesign validate gpu``'s work (`validate_gpu`,
+leave-one-device-out on every shipped row) against 120 s. The machine is shared and
+noisy, so quote the ratios, not the times.
 
     python3 benchmarks/bench_gpu_model.py --validate
 """

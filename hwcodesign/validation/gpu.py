@@ -535,7 +535,7 @@ def _nb201_piece_seconds(gpu: str, batch: int, params: GPUModelParams, precision
     lat = {}
     for key, arch in _nb201_probe_archs().items():
         nk = _nb201_lowered(arch, batch, precision)
-        lat[key] = params.network_fixed_s + float(network_seconds(nk, spec, params)["latency_s"].sum())
+        lat[key] = network_seconds(nk, spec, params)["total_s"]
     skel = lat["skeleton"]
     return np.array([skel, *(lat[op] - skel for op in _NB201_EDGE_OPS)])
 
@@ -685,8 +685,8 @@ def measured_predictor(frame: pd.DataFrame) -> Callable[[GPUModelParams], np.nda
             pieces = _nb201_piece_seconds(gpu_name, batch, params, precision)
             out[idx] = pieces[0] + counts @ pieces[1:]
         for idx, gpu, nk, rows, _ in network_groups:
-            per_op = network_seconds(nk, gpu, params)["latency_s"]
-            out[idx] = np.where(rows < 0, params.network_fixed_s + per_op.sum(), per_op[rows])
+            s = network_seconds(nk, gpu, params)
+            out[idx] = np.where(rows < 0, s["total_s"], s["latency_s"][rows])
         return out
 
     return predict

@@ -79,10 +79,11 @@ def measure_torch(workload: str, *, batch: int = 1, precision: str = "fp32", rep
     torch = _torch()
     if precision not in _PRECISIONS:
         raise ConfigError(f"measure gpu supports {', '.join(_PRECISIONS)}. Got {precision!r}.")
-    w = load_workload(workload, precision=storage_precision(precision)).with_batch(batch)
+    storage = storage_precision(precision)
+    w = load_workload(workload, precision=storage).with_batch(batch)
     cuda = torch.cuda.is_available()
     dev = torch.device("cuda" if cuda else "cpu")
-    dtype = getattr(torch, _DTYPES[storage_precision(precision)])
+    dtype = getattr(torch, _DTYPES[storage])
     device_name = torch.cuda.get_device_name(0) if cuda else "cpu"
     fns, shapes = {}, {}
     names = w.names()

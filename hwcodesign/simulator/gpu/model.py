@@ -292,15 +292,17 @@ def network_kernels(workload: Workload, *, precision: str | None = None, fusion:
 
 
 def network_seconds(nk: NetworkKernels, device: GPUSpec, params: GPUModelParams) -> dict[str, np.ndarray]:
-    """Per-operator GPU seconds, dispatch seconds and their max (what each operator adds to latency)."""
+    """Per-operator GPU seconds, dispatch seconds and their max (what each operator adds to latency), and the
+    whole network's ``total_s`` (``network_fixed_s`` plus that max summed over operators)."""
     dev, align = device_arrays(device, nk.precision, len(nk.kernels))
     kb = KernelBatch(**{**nk.kernels.__dict__, "align_to": align})
     res = kernel_seconds(kb, dev, params)
     gpu = np.where(nk.count > 0, res["seconds"] + np.maximum(nk.count - 1, 0) * params.kernel_fixed_s, 0.0)
     dispatch = nk.count * np.where(nk.library_call, params.library_dispatch_s, params.dispatch_s)
-    return {"gpu_s": gpu, "dispatch_s": dispatch, "latency_s": np.maximum(gpu, dispatch),
-            "compute_bound": res["compute_bound"], "tensor_cores": res["tensor_cores"],
-            "algorithm": res["algorithm"]}
+    latency = np.maximum(gpu, dispatch)
+    return {"gpu_s": gpu, "dispatch_s": dispatch, "latency_s": latency,
+            "total_s": params.network_fixed_s + float(latency.sum()), "compute_bound": res["compute_bound"],
+            "tensor_cores": res["tensor_cores"], "algorithm": res["algorithm"]}
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,6 @@ def predict_network(workload: Workload, device: str | GPUSpec, *, precision: str
     p = _params(params)
     nk = network_kernels(workload, precision=precision, fusion=fusion)
     s = network_seconds(nk, gpu, p)
-    total = p.network_fixed_s + float(s["latency_s"].sum())
     kb = nk.kernels
     # Plain Python values, column by column (per-element numpy indexing would dominate the call)
     count, flops, nbytes = nk.count.astype(int).tolist(), kb.flops.tolist(), kb.bytes.tolist()
@@ -347,4 +348,4 @@ def predict_network(workload: Workload, device: str | GPUSpec, *, precision: str
                         "kernel_model": algorithm[i], "kernels": count[i], "flops": flops[i], "bytes": nbytes[i],
                         "tensor_cores": tensor_cores[i], "gpu_s": gpu_s[i], "dispatch_s": dispatch_s[i],
                         "latency_s": latency_s[i], "latency_ms": latency_s[i] * 1e3, "bound": bound})
-    return GPUPrediction(workload.name, gpu.name, workload.batch, nk.precision, total, ResultTable(records))
+    return GPUPrediction(workload.name, gpu.name, workload.batch, nk.precision, s["total_s"], ResultTable(records))

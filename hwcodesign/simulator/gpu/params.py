@@ -3,9 +3,9 @@
 Everything else comes from the device's datasheet (`hwcodesign.accelerators.gpus`).
 The field defaults are round a-priori values (typical achievable fractions of peak and
 microbenchmark-scale overheads), fitted to nothing: predictions with ``GPUModelParams()``
-are "datasheet only". `DEFAULT_PARAMS` are fitted on all shipped data (see there). ``hwcodesign calibrate gpu --out p.json`` fits them;
-``hwcodesign validate gpu`` refits them without each held-out device
-(``docs/gpu_validation.md``).
+are "datasheet only". `DEFAULT_PARAMS` are fitted on all shipped data (see there).
+``hwcodesign calibrate gpu --out p.json`` fits them; ``hwcodesign validate gpu`` refits
+them without each held-out device (``docs/gpu_validation.md``).
 """
 
 from __future__ import annotations
